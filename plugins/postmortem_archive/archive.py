@@ -1,0 +1,104 @@
+"""The collection of published postmortems and its facets (tags, services, teams...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .postmortem import Postmortem
+from .settings import Settings
+from .slugs import slugify
+
+
+@dataclass
+class FacetValue:
+    """One value of a facet (e.g. the service 'payments-api') and its incidents, newest first."""
+
+    slug: str
+    name: str
+    postmortems: list[Postmortem] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.postmortems)
+
+    @property
+    def first_seen(self) -> Postmortem:
+        return self.postmortems[-1]
+
+    @property
+    def last_seen(self) -> Postmortem:
+        return self.postmortems[0]
+
+
+@dataclass
+class Facet:
+    key: str  # URL segment: tags, services, teams, severity, years
+    title: str  # 'Services'
+    label: str  # singular: 'Service'
+    values: list[FacetValue]  # in display order
+
+    def by_count(self) -> list[FacetValue]:
+        return sorted(self.values, key=lambda v: (-v.count, v.name.lower(), v.slug))
+
+    def get(self, slug: str) -> FacetValue | None:
+        return next((v for v in self.values if v.slug == slug), None)
+
+
+# (key, title, label, values of a postmortem)
+FACETS: tuple[tuple[str, str, str, Callable[[Postmortem], Iterable[str]]], ...] = (
+    ("services", "Services", "Service", lambda pm: pm.meta.services),
+    ("teams", "Teams", "Team", lambda pm: pm.meta.teams),
+    ("tags", "Tags", "Tag", lambda pm: pm.meta.tags),
+    ("severity", "Severity", "Severity", lambda pm: [pm.meta.severity]),
+    ("years", "Years", "Year", lambda pm: [str(pm.date.year)]),
+)
+
+
+def _build_facet(key: str, title: str, label: str, values_of: Callable[[Postmortem], Iterable[str]],
+                 postmortems: list[Postmortem], order: Callable[[FacetValue], object]) -> Facet:
+    # Values that slugify alike ('Payments API', 'payments-api') are one value: first spelling wins.
+    found: dict[str, FacetValue] = {}
+    for pm in postmortems:
+        for name in values_of(pm):
+            value = found.setdefault(slugify(name), FacetValue(slugify(name), name))
+            if not value.postmortems or value.postmortems[-1] is not pm:
+                value.postmortems.append(pm)
+    return Facet(key, title, label, sorted(found.values(), key=order))
+
+
+class Archive:
+    """Published postmortems (newest first), their facets and explicit relations."""
+
+    def __init__(self, postmortems: list[Postmortem], settings: Settings) -> None:
+        self.settings = settings
+        self.all = sorted(postmortems, key=lambda pm: (pm.date, pm.id), reverse=True)
+        self.postmortems = [pm for pm in self.all if settings.include_drafts or not pm.is_draft]
+        self.by_id = {pm.id: pm for pm in self.postmortems}
+        rank = {level: index for index, level in enumerate(settings.severities)}
+        orders: dict[str, Callable[[FacetValue], object]] = {
+            "severity": lambda v: (rank.get(v.name, len(rank)), v.name),
+            "years": lambda v: -int(v.name),
+        }
+        self.facets = {
+            key: _build_facet(key, title, label, values_of, self.postmortems,
+                              orders.get(key, lambda v: (v.name.lower(), v.slug)))
+            for key, title, label, values_of in FACETS
+        }
+        self._related_to: dict[str, list[str]] = {pm.id: [] for pm in self.postmortems}
+        for pm in self.postmortems:
+            for target in pm.meta.related:
+                if target in self._related_to:
+                    self._related_to[target].append(pm.id)
+
+    def severity_rank(self, severity: str) -> int:
+        """1 for the most severe configured level; used for badge colours and sorting."""
+        try:
+            return self.settings.severities.index(severity) + 1
+        except ValueError:
+            return len(self.settings.severities) + 1
+
+    def related(self, pm: Postmortem) -> list[Postmortem]:
+        """Explicit relations in both directions (`related:` here, or there pointing here)."""
+        ids = [*pm.meta.related, *self._related_to.get(pm.id, [])]
+        return [self.by_id[i] for i in dict.fromkeys(ids) if i in self.by_id and i != pm.id]

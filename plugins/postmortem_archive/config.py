@@ -1,0 +1,37 @@
+"""Options of the `postmortems` MkDocs plugin."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from .settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_SEVERITIES
+
+
+class PostmortemsConfig(base.Config):
+    severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
+    """Severity levels, most severe first; any other value in front matter is an error."""
+
+    timezone = c.Optional(c.Type(str))
+    """IANA zone (e.g. `Europe/Berlin`) for timestamps written without one; unset: such timestamps are errors."""
+
+    display_timezone = c.Type(str, default="UTC")
+    """IANA zone in which timestamps are shown."""
+
+    drafts = c.Choice(("exclude", "include"), default="exclude")
+    """`exclude`: drafts are neither built nor listed; `include`: built and listed, marked Draft."""
+
+    drafts_on_serve = c.Type(bool, default=True)
+    """Include drafts under `mkdocs serve`, so authors can preview them."""
+
+    currency = c.Type(str, default="USD")
+    """Unit shown after `impact.revenue`."""
+
+    today = c.Optional(c.Type(str))
+    """Date used as 'today' for overdue items (YYYY-MM-DD); $POSTMORTEM_TODAY overrides it."""
+
+    include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
+    """Globs (relative to docs_dir) of postmortem files."""
+
+    exclude = c.ListOfItems(c.Type(str), default=list(DEFAULT_EXCLUDE))
+    """Globs of Markdown files under the include globs that are not postmortems."""

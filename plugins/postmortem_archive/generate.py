@@ -1,0 +1,44 @@
+"""The pages the plugin generates, as (src_uri, title, body) without any MkDocs object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import urls
+from .archive import Archive
+from .render import Renderer, page_markdown
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    src_uri: str
+    title: str
+    body: Callable[[Renderer, urls.Linker], str]
+    in_nav: bool = False
+
+    def markdown(self, renderer: Renderer, link: urls.Linker) -> str:
+        return page_markdown(self.title, self.body(renderer, link))
+
+
+def generated_pages(archive: Archive) -> list[GeneratedPage]:
+    """Every index page: incidents, then one index and one page per value for each facet."""
+    pages = [GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True)]
+    for facet in archive.facets.values():
+        pages.append(GeneratedPage(urls.facet_index(facet.key), facet.title,
+                                   lambda r, link, f=facet: r.facet_index(f, link), in_nav=True))
+        for value in facet.values:
+            pages.append(GeneratedPage(urls.facet_page(facet.key, value.slug), f"{facet.label}: {value.name}",
+                                       lambda r, link, f=facet, v=value: r.facet_page(f, v, link)))
+    return pages
+
+
+def insert_header(body: str, header: str, footer: str) -> str:
+    """Header after a leading `# H1` of the body if it has one, else at the top; footer at the end."""
+    lines = body.splitlines(keepends=True)
+    index = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if index < len(lines) and lines[index].startswith("# "):
+        head, rest = "".join(lines[: index + 1]), "".join(lines[index + 1 :])
+    else:
+        head, rest = "", body
+    return f"{head}\n{header}\n\n{rest.rstrip()}\n\n{footer}\n"

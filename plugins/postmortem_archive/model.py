@@ -1,0 +1,180 @@
+"""Front-matter schema v1 as strict pydantic models.
+
+Front matter is untrusted and YAML 1.1 is surprising (`no` is False, `12:30`
+is 750), so text fields accept only strings, dates only dates, and unknown
+keys are errors (typos must not vanish silently).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+Status = Literal["draft", "in-review", "final"]
+ActionStatus = Literal["open", "in-progress", "done", "wont-fix"]
+ActionType = Literal["mitigation", "process", "tooling", "architecture", "monitoring"]
+Priority = Literal["P0", "P1", "P2", "P3"]
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _describe(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def _as_date(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"expected a date like 2024-03-12, got a timestamp {value.isoformat()}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date like 2024-03-12, got {_describe(value)}")
+
+
+def _as_timestamp(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, dt.date):
+        raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got a date without time {value}")
+    raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got {_describe(value)}")
+
+
+Date = Annotated[dt.date, BeforeValidator(_as_date)]
+Timestamp = Annotated[dt.datetime, BeforeValidator(_as_timestamp)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class People(_Strict):
+    incident_commander: Text | None = None
+    scribe: Text | None = None
+    facilitator: Text | None = None
+    responders: list[Text] = Field(default_factory=list)
+    authors: list[Text] = Field(default_factory=list)
+
+    def roles(self) -> list[tuple[str, list[str]]]:
+        """(role label, names) for every role that is filled, in a fixed order."""
+        single = [("Incident commander", self.incident_commander), ("Scribe", self.scribe), ("Facilitator", self.facilitator)]
+        out = [(label, [name]) for label, name in single if name]
+        out += [(label, names) for label, names in (("Responders", self.responders), ("Authors", self.authors)) if names]
+        return out
+
+
+class Impact(_Strict):
+    users: Annotated[StrictInt, Field(ge=0)] | None = None
+    revenue: Annotated[StrictInt | float, Field(ge=0)] | None = None
+    description: Text | None = None
+
+    @field_validator("revenue", mode="before")
+    @classmethod
+    def _no_bool(cls, value: object) -> object:
+        if isinstance(value, bool) or (value is not None and not isinstance(value, int | float)):
+            raise ValueError(f"expected a number, got {_describe(value)}")
+        return value
+
+
+class ActionItem(_Strict):
+    title: Text
+    owner: Text | None = None
+    team: Text | None = None
+    due: Date | None = None
+    status: ActionStatus = "open"
+    type: ActionType | None = None
+    priority: Priority | None = None
+    ticket: Text | None = None
+    completed: Date | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in ("done", "wont-fix")
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return not self.is_closed and self.due is not None and self.due < today
+
+
+class FrontMatter(_Strict):
+    """The validated front matter of one postmortem (schema v1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Text | None = None
+    title: Text
+    date: Date
+    severity: Text
+    status: Status = "final"
+    summary: Text | None = None
+    services: list[Text] = Field(default_factory=list)
+    teams: list[Text] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
+    patterns: list[Text] = Field(default_factory=list)
+    started: Timestamp | None = None
+    detected: Timestamp | None = None
+    mitigated: Timestamp | None = None
+    resolved: Timestamp | None = None
+    impact: Impact | None = None
+    trigger: Text | None = None
+    people: People = Field(default_factory=People)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    related: list[Text] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not ID_RE.fullmatch(value):
+            raise ValueError("may contain only letters, digits, '.', '_' and '-', starting with a letter or digit")
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: str, info: ValidationInfo) -> str:
+        levels = (info.context or {}).get("severities")
+        if levels and value not in levels:
+            raise ValueError(f"unknown severity {value!r}; use one of {', '.join(levels)}")
+        return value
+
+    @field_validator("started", "detected", "mitigated", "resolved")
+    @classmethod
+    def _zoned(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        zone = (info.context or {}).get("timezone")
+        if zone is None:
+            raise ValueError(
+                f"timestamp {value.isoformat()} has no time zone; write it like "
+                f"{value.isoformat()}Z or +02:00, or set the plugin's 'timezone' option"
+            )
+        return value.replace(tzinfo=zone)
+
+    @field_validator("services", "teams", "tags", "patterns", "related")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+
+def validate_front_matter(data: dict[str, Any], *, severities: tuple[str, ...], timezone: Any) -> FrontMatter:
+    """Validate raw YAML data; raises pydantic.ValidationError."""
+    return FrontMatter.model_validate(data, context={"severities": severities, "timezone": timezone})

@@ -1,0 +1,129 @@
+"""MkDocs event glue. All logic lives in pure modules that tests and the CLI call directly."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from . import urls
+from .archive import Archive
+from .config import PostmortemsConfig
+from .generate import generated_pages, insert_header
+from .loader import is_postmortem, load_all
+from .navigation import archive_nav
+from .postmortem import Postmortem
+from .problems import ArchiveInvalid
+from .render import Renderer
+from .settings import Settings, resolve_today
+
+log = get_plugin_logger(__name__)
+ASSETS = Path(__file__).parent / "assets"
+
+
+def _zone(name: str, option: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PluginError(f"postmortems: option '{option}': unknown time zone {name!r}") from exc
+
+
+class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.is_serve = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.settings = Settings()
+        self.archive: Archive | None = None
+        self.renderer: Renderer | None = None
+        self.by_src: dict[str, Postmortem] = {}
+        self.hidden: set[str] = set()
+        self.nav_first: list[str] = []
+        self.url_of: dict[str, str] = {}
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._reset()  # `mkdocs serve` reuses this object across rebuilds
+        opts = self.config
+        try:
+            today = resolve_today(opts.today)
+        except ValueError as exc:
+            raise PluginError(f"postmortems: {exc}") from exc
+        self.settings = Settings(
+            severities=tuple(opts.severities),
+            timezone=_zone(opts.timezone, "timezone") if opts.timezone else None,
+            display_timezone=_zone(opts.display_timezone, "display_timezone"),
+            include_drafts=opts.drafts == "include" or (self.is_serve and opts.drafts_on_serve),
+            currency=opts.currency,
+            today=today,
+            include=tuple(opts.include),
+            exclude=tuple(opts.exclude),
+        )
+        config.extra_css.append(urls.ASSET_CSS)
+        config.extra_javascript.append(urls.ASSET_JS)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        sources = [f for f in files.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
+        try:
+            postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
+        except ArchiveInvalid as exc:
+            raise PluginError(f"postmortems: {exc.report()}") from None
+        archive = Archive(postmortems, self.settings)
+        self.archive = archive
+        for pm in postmortems:
+            if pm.id not in archive.by_id:  # an excluded draft: not built at all
+                files.remove(files.get_file_from_path(pm.src_path))  # type: ignore[arg-type]
+        self.by_src = {pm.src_path: pm for pm in archive.postmortems}
+        custom_dir = config.theme.custom_dir
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [])
+
+        for asset in (urls.ASSET_CSS, urls.ASSET_JS):
+            self._add(files, config, asset, (ASSETS / Path(asset).name).read_text(encoding="utf-8"))
+        pages = generated_pages(archive)
+        created = {page.src_uri: self._add(files, config, page.src_uri, "") for page in pages}
+        self.url_of = {f.src_uri: f.url for f in files}
+        for page in pages:
+            link = urls.Linker(created[page.src_uri].url, self.url_of)
+            created[page.src_uri].content_string = page.markdown(self.renderer, link)
+        self.hidden = set(self.by_src) | {p.src_uri for p in pages if not p.in_nav}
+        self.nav_first = [p.src_uri for p in pages if p.in_nav]
+        return files
+
+    def _add(self, files: Files, config: MkDocsConfig, src_uri: str, content: str) -> File:
+        if files.get_file_from_path(src_uri) is not None:
+            raise PluginError(
+                f"postmortems: '{src_uri}' exists in docs_dir, but the plugin generates that page; rename or remove it"
+            )
+        file = File.generated(config, src_uri, content=content)
+        files.append(file)
+        return file
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        pm = self.by_src.get(page.file.src_uri)
+        if pm is None or self.renderer is None:
+            return None
+        # Replace MkDocs' meta entirely: its values would reach templates unescaped.
+        meta: dict[str, Any] = {"title": html.escape(pm.title)}
+        if pm.meta.summary:
+            meta["description"] = html.escape(pm.meta.summary)
+        page.meta = meta
+        link = urls.Linker(page.url, self.url_of)
+        # Our own split of the file, not MkDocs': the two can never disagree on where the body starts.
+        return insert_header(pm.body, self.renderer.header(pm, link), self.renderer.footer(pm, link))

@@ -1,0 +1,93 @@
+"""Render page bodies from Jinja templates (autoescaped; a site can override any template).
+
+Templates live under the `postmortems/` namespace; a file with the same name in
+the site's theme `custom_dir` (e.g. `overrides/postmortems/header.html`) wins.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import timefmt, urls
+from .archive import Archive, Facet, FacetValue
+from .postmortem import Postmortem
+from .slugs import slugify
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Renderer:
+    def __init__(self, archive: Archive, override_dirs: list[str] | None = None) -> None:
+        self.archive = archive
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs or []]
+        loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,  # every front-matter value is untrusted text
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        zone = archive.settings.display_timezone
+        self.env.filters.update(
+            duration=timefmt.duration,
+            timestamp=lambda when: timefmt.timestamp(when, zone),
+            number=timefmt.number,
+            slugify=slugify,
+            safe_url=safe_url,
+        )
+        self.env.globals.update(
+            archive=archive,
+            settings=archive.settings,
+            today=archive.settings.today,
+            severity_rank=archive.severity_rank,
+            facet_page=urls.facet_page,
+            facet_index=urls.facet_index,
+            INCIDENTS=urls.INCIDENTS,
+        )
+
+    def render(self, name: str, link: urls.Linker, **context: Any) -> str:
+        body = self.env.get_template(f"postmortems/{name}").render(link=link, **context)
+        # Python-Markdown ends a raw HTML block at a blank line in some cases; keep it one block.
+        return "\n".join(line for line in body.splitlines() if line.strip())
+
+    def header(self, pm: Postmortem, link: urls.Linker) -> str:
+        return self.render("header.html", link, pm=pm)
+
+    def footer(self, pm: Postmortem, link: urls.Linker) -> str:
+        return self.render("footer.html", link, pm=pm, related=self.archive.related(pm))
+
+    def incidents(self, link: urls.Linker) -> str:
+        return self.render("incidents.html", link, postmortems=self.archive.postmortems)
+
+    def facet_index(self, facet: Facet, link: urls.Linker) -> str:
+        return self.render("facet_index.html", link, facet=facet)
+
+    def facet_page(self, facet: Facet, value: FacetValue, link: urls.Linker) -> str:
+        return self.render("facet_page.html", link, facet=facet, value=value)
+
+
+def safe_url(value: str | None) -> str | None:
+    """The value if it is an http(s) URL, else None (so `javascript:` and friends stay text)."""
+    if not value:
+        return None
+    lowered = value.strip().lower()
+    if lowered.startswith(("https://", "http://")) and not any(c in value for c in "\"'<> \t\n"):
+        return value.strip()
+    return None
+
+
+def page_markdown(title: str, body_html: str, *, search: bool = False) -> str:
+    """A generated page: our own front matter (escaped title, JSON is valid YAML) + an HTML body."""
+    lines = ["---", f"title: {json.dumps(html.escape(title))}"]
+    if not search:
+        lines += ["search:", "  exclude: true"]
+    lines += ["hide:", "  - toc"]  # listings have no headings; give the table the width
+    lines += ["---", "", body_html, ""]
+    return "\n".join(lines)

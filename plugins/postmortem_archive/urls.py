@@ -1,0 +1,39 @@
+"""Where generated pages live, and relative links between pages (no MkDocs import)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping
+
+INCIDENTS = "incidents/index.md"
+ASSET_CSS = "assets/postmortems/archive.css"
+ASSET_JS = "assets/postmortems/archive.js"
+
+
+def facet_index(facet: str) -> str:
+    return f"{facet}/index.md"
+
+
+def facet_page(facet: str, slug: str) -> str:
+    return f"{facet}/{slug}.md"
+
+
+def relative_url(target: str, base: str) -> str:
+    """URL of `target` as seen from the page at `base` (both site-root relative, as MkDocs' page.url)."""
+    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    rel = posixpath.relpath("/" + target, "/" + base_dir)
+    if target.endswith("/") or not target:
+        rel = rel.rstrip("/") + "/"
+    return "./" if rel == "./" or rel == "." else rel
+
+
+class Linker:
+    """Resolves docs_dir paths (src_uri) to links relative to one page."""
+
+    def __init__(self, page_url: str, url_of: Mapping[str, str] | Callable[[str], str]) -> None:
+        self.page_url = page_url
+        self._url_of = url_of
+
+    def __call__(self, src_uri: str) -> str:
+        url = self._url_of(src_uri) if callable(self._url_of) else self._url_of[src_uri]
+        return relative_url(url, self.page_url)
