@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -57,13 +58,20 @@ FACETS: tuple[tuple[str, str, str, Callable[[Postmortem], Iterable[str]]], ...] 
 
 def _build_facet(key: str, title: str, label: str, values_of: Callable[[Postmortem], Iterable[str]],
                  postmortems: list[Postmortem], order: Callable[[FacetValue], object]) -> Facet:
-    # Values that slugify alike ('Payments API', 'payments-api') are one value: first spelling wins.
+    # Values that slugify alike ('Payments API', 'payments-api') are one value, shown with its
+    # most used spelling (ties: the oldest), so the name is stable as the archive grows.
     found: dict[str, FacetValue] = {}
-    for pm in postmortems:
+    spellings: dict[str, Counter[str]] = {}
+    for pm in reversed(postmortems):  # oldest first
         for name in values_of(pm):
-            value = found.setdefault(slugify(name), FacetValue(slugify(name), name))
+            slug = slugify(name)
+            value = found.setdefault(slug, FacetValue(slug, name))
             if not value.postmortems or value.postmortems[-1] is not pm:
                 value.postmortems.append(pm)
+            spellings.setdefault(slug, Counter())[name] += 1
+    for slug, value in found.items():
+        value.name = spellings[slug].most_common(1)[0][0]  # Counter keeps first-seen order on ties
+        value.postmortems.reverse()  # newest first
     return Facet(key, title, label, sorted(found.values(), key=order))
 
 

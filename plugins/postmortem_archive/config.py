@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from .settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_SEVERITIES
+from .settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_SEVERITIES, Settings, resolve_today
 
 
 class PostmortemsConfig(base.Config):
@@ -35,3 +37,34 @@ class PostmortemsConfig(base.Config):
 
     exclude = c.ListOfItems(c.Type(str), default=list(DEFAULT_EXCLUDE))
     """Globs of Markdown files under the include globs that are not postmortems."""
+
+
+class OptionError(ValueError):
+    """An option value the plugin cannot use (names the option)."""
+
+
+def _zone(name: str, option: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise OptionError(f"option '{option}': unknown time zone {name!r}") from exc
+
+
+def to_settings(opts: PostmortemsConfig, *, serve: bool = False) -> Settings:
+    """Plugin options -> the core's Settings (resolving 'today' and time zones)."""
+    try:
+        today = resolve_today(opts.today)
+    except ValueError as exc:
+        raise OptionError(f"option 'today': {exc}") from exc
+    if not opts.severities:
+        raise OptionError("option 'severities': list at least one level")
+    return Settings(
+        severities=tuple(opts.severities),
+        timezone=_zone(opts.timezone, "timezone") if opts.timezone else None,
+        display_timezone=_zone(opts.display_timezone, "display_timezone"),
+        include_drafts=opts.drafts == "include" or (serve and opts.drafts_on_serve),
+        currency=opts.currency,
+        today=today,
+        include=tuple(opts.include),
+        exclude=tuple(opts.exclude),
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -16,24 +15,17 @@ from mkdocs.structure.pages import Page
 
 from . import urls
 from .archive import Archive
-from .config import PostmortemsConfig
+from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import generated_pages, insert_header
 from .loader import is_postmortem, load_all
 from .navigation import archive_nav
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
 from .render import Renderer
-from .settings import Settings, resolve_today
+from .settings import Settings
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "assets"
-
-
-def _zone(name: str, option: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PluginError(f"postmortems: option '{option}': unknown time zone {name!r}") from exc
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -57,21 +49,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._reset()  # `mkdocs serve` reuses this object across rebuilds
-        opts = self.config
         try:
-            today = resolve_today(opts.today)
-        except ValueError as exc:
+            self.settings = to_settings(self.config, serve=self.is_serve)
+        except OptionError as exc:
             raise PluginError(f"postmortems: {exc}") from exc
-        self.settings = Settings(
-            severities=tuple(opts.severities),
-            timezone=_zone(opts.timezone, "timezone") if opts.timezone else None,
-            display_timezone=_zone(opts.display_timezone, "display_timezone"),
-            include_drafts=opts.drafts == "include" or (self.is_serve and opts.drafts_on_serve),
-            currency=opts.currency,
-            today=today,
-            include=tuple(opts.include),
-            exclude=tuple(opts.exclude),
-        )
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
         return config

@@ -1,0 +1,122 @@
+"""Fixture archives built into tmp dirs with real MkDocs builds."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+TODAY = "2026-11-23"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def front_matter(**fields: Any) -> dict[str, Any]:
+    """A valid, final postmortem's front matter, with `fields` overriding the defaults."""
+    data: dict[str, Any] = {
+        "title": "Fixture incident",
+        "date": "2024-03-12",
+        "severity": "SEV2",
+        "status": "final",
+        "summary": "Something failed for a while.",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def postmortem(body: str = "## Summary\n\nText.\n", **fields: Any) -> str:
+    return "---\n" + yaml.safe_dump(front_matter(**fields), sort_keys=False, allow_unicode=True) + "---\n\n" + body
+
+
+class Site:
+    """A fixture archive in a tmp dir: write files, build, read the output."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs = root / "docs"
+        self.site = root / "site"
+        self.docs.mkdir(parents=True)
+        (self.docs / "index.md").write_text("# Fixture archive\n\nWelcome.\n", encoding="utf-8")
+        self.plugin_options: dict[str, Any] = {"today": TODAY}
+        self.extra_config: dict[str, Any] = {}
+
+    def add(self, src_uri: str, text: str | bytes) -> Path:
+        path = self.docs / src_uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    def write_config(self) -> Path:
+        config = {
+            "site_name": "Fixture archive",
+            "site_url": "https://postmortems.example.com/",
+            "docs_dir": "docs",
+            "site_dir": "site",
+            "theme": {"name": "material"},
+            "plugins": ["search", {"postmortems": self.plugin_options}],
+            **self.extra_config,
+        }
+        path = self.root / "mkdocs.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        return path
+
+    def build(self) -> Path:
+        """Build in-process with strict mode; any warning fails the build (MkDocs raises Abort)."""
+        config = load_config(str(self.write_config()), strict=True)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+        return self.site
+
+    def cli_build(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Build with the real `mkdocs` command."""
+        self.write_config()
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", *extra],
+            cwd=self.root, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+            check=False,
+        )
+
+    def html(self, url_path: str) -> BeautifulSoup:
+        path = self.site / url_path
+        if url_path.endswith("/") or not url_path:
+            path = path / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+    def search_index(self) -> dict[str, Any]:
+        return json.loads((self.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_warnings(caplog: pytest.LogCaptureFixture) -> Any:
+    """Any WARNING from MkDocs, Material or our plugin during a test is a failure."""
+    caplog.set_level(logging.INFO)
+    yield
+    noisy = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING and not getattr(r, "expected", False)]
+    assert not noisy, "unexpected warnings:\n" + "\n".join(f"{r.name}: {r.getMessage()}" for r in noisy)
+
+
+@pytest.fixture
+def text_of() -> Callable[[BeautifulSoup], str]:
+    return lambda soup: " ".join(soup.get_text(" ").split())
