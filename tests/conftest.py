@@ -16,6 +16,7 @@ import yaml
 from bs4 import BeautifulSoup
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 TODAY = "2026-11-23"
@@ -83,6 +84,22 @@ class Site:
         finally:
             config.plugins.on_shutdown()
         return self.site
+
+    def build_error(self) -> str:
+        """Build, expecting failure; return the error MkDocs logged (marked as expected)."""
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler(logging.ERROR)
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("mkdocs").addHandler(handler)
+        try:
+            with pytest.raises(Abort):
+                self.build()
+        finally:
+            logging.getLogger("mkdocs").removeHandler(handler)
+        for record in records:
+            record.expected = True
+        assert records, "the build failed without logging why"
+        return "\n".join(r.getMessage() for r in records)
 
     def cli_build(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Build with the real `mkdocs` command."""

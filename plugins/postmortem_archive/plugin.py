@@ -9,7 +9,7 @@ from typing import Any, Literal
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -37,6 +37,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _reset(self) -> None:
         self.settings = Settings()
+        self.postmortems: list[Postmortem] = []
         self.archive: Archive | None = None
         self.renderer: Renderer | None = None
         self.by_src: dict[str, Postmortem] = {}
@@ -57,12 +58,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         config.extra_javascript.append(urls.ASSET_JS)
         return config
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        sources = [f for f in files.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Validate before MkDocs cleans site_dir: a broken archive must not cost the last good site.
+        sources = [f for f in get_files(config).documentation_pages() if is_postmortem(f.src_uri, self.settings)]
         try:
-            postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
+            self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        postmortems = [pm for pm in self.postmortems if files.get_file_from_path(pm.src_path) is not None]
         archive = Archive(postmortems, self.settings)
         self.archive = archive
         for pm in postmortems:
