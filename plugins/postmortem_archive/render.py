@@ -55,7 +55,8 @@ class Renderer:
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
         body = self.env.get_template(f"postmortems/{name}").render(link=link, **context)
         # Python-Markdown ends a raw HTML block at a blank line in some cases; keep it one block.
-        return "\n".join(line for line in body.splitlines() if line.strip())
+        # Split on "\n" only: str.splitlines() also splits on characters a value may contain.
+        return "\n".join(line for line in body.split("\n") if line.strip(" \t\r"))
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
         return self.render("header.html", link, pm=pm)
