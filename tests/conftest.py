@@ -67,7 +67,7 @@ class Site:
             "site_url": "https://postmortems.example.com/",
             "docs_dir": "docs",
             "site_dir": "site",
-            "theme": {"name": "material"},
+            "theme": {"name": "material", "font": False},  # no web fonts: works offline
             "plugins": ["search", {"postmortems": self.plugin_options}],
             **self.extra_config,
         }

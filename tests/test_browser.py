@@ -1,0 +1,112 @@
+"""Filtering, sorting and search in a real headless Chromium (Debian's package, no downloads)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Site
+from test_site_build import FIXTURE
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium"))
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = Site(tmp_path_factory.mktemp("browser"))
+    for path, text in FIXTURE.items():
+        site.add(path, text)
+    site.build()
+    handler = functools.partial(_Quiet, directory=str(site.site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server: str) -> Iterator[object]:
+    context = browser.new_context()
+    # The site must work offline: refuse anything that is not our own server.
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def visible_titles(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "table.pm-table tbody tr:not([hidden]) td:nth-child(2) a", "els => els.map(e => e.textContent)")
+
+
+def test_filters_narrow_the_table_and_live_in_the_url(page, server: str) -> None:
+    page.goto(server + "incidents/")
+    assert page.is_visible("form.pm-filters"), "the script shows the filters"
+    assert visible_titles(page) == ["DNS resolution failures", "Cache stampede", "Database outage"]
+    page.select_option("select[name=services]", "payments-api")
+    assert visible_titles(page) == ["Cache stampede", "Database outage"]
+    assert page.text_content("form.pm-filters output") == "2 of 3 shown"
+    assert "services=payments-api" in page.url
+    page.select_option("select[name=years]", "2023")
+    assert visible_titles(page) == ["Database outage"]
+    page.click("form.pm-filters button[type=reset]")
+    page.wait_for_function("document.querySelector('form.pm-filters output').textContent === '3 of 3 shown'")
+    page.fill("input[name=q]", "stampede")
+    assert visible_titles(page) == ["Cache stampede"]
+
+
+def test_filter_from_a_shared_link(page, server: str) -> None:
+    page.goto(server + "incidents/?severity=sev1")
+    assert visible_titles(page) == ["Database outage"]
+
+
+def test_sorting_by_column(page, server: str) -> None:
+    page.goto(server + "incidents/")
+    page.click("table.pm-table th:nth-child(1) button")  # date: currently descending -> ascending
+    assert visible_titles(page) == ["Database outage", "Cache stampede", "DNS resolution failures"]
+    page.click("table.pm-table th:nth-child(3) button")  # severity: most severe first
+    assert visible_titles(page)[0] == "Database outage"
+    assert page.get_attribute("table.pm-table th:nth-child(3)", "aria-sort") == "ascending"
+
+
+def test_search_finds_a_postmortem_by_its_ticket(page, server: str) -> None:
+    page.goto(server)
+    page.click(".md-search__input")
+    page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('Type to start')")
+    page.keyboard.type("ZQX-9001", delay=30)  # Material searches on key events, not on a programmatic fill
+    page.wait_for_selector(".md-search-result__item a", timeout=10000)
+    links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
+    assert any("2023/2023-05-01-db-outage/" in href for href in links), links

@@ -1,0 +1,101 @@
+"""The repository's own example archive: what a new user sees first."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from conftest import REPO, TODAY
+
+from postmortem_archive.cli import collect
+from postmortem_archive.loader import load_all
+from postmortem_archive.settings import Settings
+
+
+def build_example(dest: Path) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` of the repo's mkdocs.yml into dest, with the real command."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY, "SOURCE_DATE_EPOCH": "1790000000"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(dest)],
+        cwd=REPO, capture_output=True, text=True, env=env, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("example") / "site"
+    result = build_example(dest)
+    assert result.returncode == 0, result.stderr
+    # Nothing but MkDocs' INFO lines: no warning, no notice, no stray output.
+    unexpected = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("INFO")]
+    assert not unexpected, unexpected
+    return dest
+
+
+def test_example_builds_strict_and_lists_every_published_postmortem(example_site: Path) -> None:
+    settings = Settings(today=Settings().today)
+    postmortems = load_all(collect(REPO / "postmortems", settings), settings)
+    published = [pm for pm in postmortems if not pm.is_draft]
+    soup = BeautifulSoup((example_site / "incidents" / "index.html").read_text(), "html.parser")
+    titles = [a.get_text() for a in soup.select("table.pm-table tbody tr td:nth-of-type(2) a")]
+    assert titles == [pm.title for pm in published]
+    for pm in published:
+        assert (example_site / pm.src_path.removesuffix(".md") / "index.html").is_file()
+
+
+def test_example_is_realistic() -> None:
+    settings = Settings()
+    postmortems = load_all(collect(REPO / "postmortems", settings), settings)
+    metas = [pm.meta for pm in postmortems]
+    assert len(postmortems) >= 12
+    assert len({m.date.year for m in metas}) >= 3
+    assert {m.severity for m in metas} == {"SEV1", "SEV2", "SEV3", "SEV4"}
+    assert len({s for m in metas for s in m.services}) >= 6
+    assert len({t for m in metas for t in m.teams}) >= 4
+    statuses = {i.status for m in metas for i in m.action_items}
+    assert statuses == {"open", "in-progress", "done", "wont-fix"}
+    overdue = [i for m in metas for i in m.action_items if i.is_overdue(settings.today)]
+    assert len(overdue) >= 3
+    for pm in postmortems:
+        if pm.meta.status == "final":
+            assert "## Timeline" in pm.body and "## Contributing factors" in pm.body, pm.src_path
+
+
+def test_two_builds_are_identical(example_site: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert build_example(again).returncode == 0
+    comparison = filecmp.dircmp(example_site, again)
+
+    def differences(cmp: filecmp.dircmp[str]) -> list[str]:
+        found = cmp.left_only + cmp.right_only + cmp.diff_files
+        for sub in cmp.subdirs.values():
+            found += differences(sub)
+        return found
+
+    # Compare contents, not only stat signatures.
+    mismatched = [
+        str(p.relative_to(example_site)) for p in example_site.rglob("*")
+        if p.is_file() and (again / p.relative_to(example_site)).read_bytes() != p.read_bytes()
+    ]
+    assert not differences(comparison) and not mismatched, mismatched
+
+
+def test_build_writes_nothing_outside_site_dir(tmp_path: Path) -> None:
+    repo_copy = tmp_path / "repo"
+    shutil.copytree(REPO, repo_copy, ignore=shutil.ignore_patterns("site", ".git", ".venv", "*.egg-info", "__pycache__", ".*cache"))
+    before = {p: p.stat().st_mtime_ns for p in repo_copy.rglob("*")}
+    config = yaml.safe_load((repo_copy / "mkdocs.yml").read_text())
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo_copy,
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    site_dir = repo_copy / config["site_dir"]
+    after = {p: p.stat().st_mtime_ns for p in repo_copy.rglob("*") if not p.is_relative_to(site_dir) and p != site_dir}
+    assert after == before
