@@ -106,7 +106,10 @@ class Site:
         self.write_config()
         return subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", *extra],
-            cwd=self.root, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
             check=False,
         )
 
@@ -130,7 +133,9 @@ def _no_unexpected_warnings(caplog: pytest.LogCaptureFixture) -> Any:
     """Any WARNING from MkDocs, Material or our plugin during a test is a failure."""
     caplog.set_level(logging.INFO)
     yield
-    noisy = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING and not getattr(r, "expected", False)]
+    noisy = [
+        r for r in caplog.get_records("call") if r.levelno >= logging.WARNING and not getattr(r, "expected", False)
+    ]
     assert not noisy, "unexpected warnings:\n" + "\n".join(f"{r.name}: {r.getMessage()}" for r in noisy)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import Site
 from test_site_build import FIXTURE
 
@@ -47,8 +48,14 @@ def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -69,7 +76,8 @@ def page(browser, server: str) -> Iterator[object]:
 
 def visible_titles(page) -> list[str]:
     return page.eval_on_selector_all(
-        "table.pm-table tbody tr:not([hidden]) td:nth-child(2) a", "els => els.map(e => e.textContent)")
+        "table.pm-table tbody tr:not([hidden]) td:nth-child(2) a", "els => els.map(e => e.textContent)"
+    )
 
 
 def test_filters_narrow_the_table_and_live_in_the_url(page, server: str) -> None:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, Site, postmortem
 
 EXE = shutil.which("postmortem")

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import Site, postmortem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import Site, postmortem
 from postmortem_archive import urls
 from postmortem_archive.archive import Archive
 from postmortem_archive.generate import generated_pages
@@ -35,12 +35,21 @@ def _no_active_content(soup: BeautifulSoup, where: str) -> None:
 
 
 def test_hostile_front_matter_renders_inert(site: Site) -> None:
-    site.add("2024/2024-01-01-evil.md", postmortem(
-        title=EVIL, summary=EVIL_MD, services=[EVIL, "../../etc"], teams=[EVIL_MD], tags=["../../../tmp/owned", "a|b"],
-        patterns=[EVIL], trigger="javascript:alert(1)",
-        impact={"description": EVIL}, people={"incident_commander": EVIL},
-        action_items=[{"title": EVIL_MD, "owner": EVIL, "ticket": "javascript:alert(1)", "team": EVIL}],
-    ))
+    site.add(
+        "2024/2024-01-01-evil.md",
+        postmortem(
+            title=EVIL,
+            summary=EVIL_MD,
+            services=[EVIL, "../../etc"],
+            teams=[EVIL_MD],
+            tags=["../../../tmp/owned", "a|b"],
+            patterns=[EVIL],
+            trigger="javascript:alert(1)",
+            impact={"description": EVIL},
+            people={"incident_commander": EVIL},
+            action_items=[{"title": EVIL_MD, "owner": EVIL, "ticket": "javascript:alert(1)", "team": EVIL}],
+        ),
+    )
     site.build()
     pages = sorted(site.site.rglob("*.html"))
     for page in pages:
@@ -78,21 +87,44 @@ untrusted = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=untrusted, tag=untrusted, service=untrusted, owner=untrusted, ticket=untrusted)
 def test_any_value_renders_as_text(title: str, tag: str, service: str, owner: str, ticket: str) -> None:
-    text = postmortem(title=title, tags=[tag], services=[service],
-                      action_items=[{"title": "x", "owner": owner, "ticket": ticket, "due": "2024-01-01"}])
+    text = postmortem(
+        title=title,
+        tags=[tag],
+        services=[service],
+        action_items=[{"title": "x", "owner": owner, "ticket": ticket, "due": "2024-01-01"}],
+    )
     pm = load_one("2024/x.md", text.encode(), Settings(today=dt.date(2026, 1, 1)))
     assert not isinstance(pm, list), pm
     archive = Archive([pm], Settings(today=dt.date(2026, 1, 1)))
     renderer = Renderer(archive)
-    link = urls.Linker("2024/x/", lambda src: src.removesuffix(".md").removesuffix("index") + ("/" if not src.endswith("index.md") else ""))
+    link = urls.Linker(
+        "2024/x/",
+        lambda src: src.removesuffix(".md").removesuffix("index") + ("/" if not src.endswith("index.md") else ""),
+    )
     soup = BeautifulSoup(renderer.header(pm, link), "html.parser")
     # What the reader sees is exactly the value, and no element or attribute was injected.
     cells = soup.select("table.pm-actions tbody td")
     assert cells[1].get_text() == pm.meta.action_items[0].owner
     assert cells[6].get_text() == pm.meta.action_items[0].ticket
     assert soup.select_one(".pm-chip").get_text() == pm.meta.services[0]
-    assert {tag.name for tag in soup.find_all(True)} <= {"div", "p", "span", "time", "dl", "dt", "dd", "a", "table",
-                                                        "caption", "thead", "tbody", "tr", "th", "td", "strong"}
+    assert {tag.name for tag in soup.find_all(True)} <= {
+        "div",
+        "p",
+        "span",
+        "time",
+        "dl",
+        "dt",
+        "dd",
+        "a",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "strong",
+    }
     _no_active_content(soup, "header")
     for page in generated_pages(archive):
         assert Path("/site", page.src_uri).resolve().is_relative_to(Path("/site"))

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import REPO, TODAY
 
+from conftest import REPO, TODAY
 from postmortem_archive.cli import collect
 from postmortem_archive.loader import load_all
 from postmortem_archive.settings import Settings
@@ -24,7 +24,11 @@ def build_example(dest: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY, "SOURCE_DATE_EPOCH": "1790000000"}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(dest)],
-        cwd=REPO, capture_output=True, text=True, env=env, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 
@@ -81,7 +85,8 @@ def test_two_builds_are_identical(example_site: Path, tmp_path: Path) -> None:
 
     # Compare contents, not only stat signatures.
     mismatched = [
-        str(p.relative_to(example_site)) for p in example_site.rglob("*")
+        str(p.relative_to(example_site))
+        for p in example_site.rglob("*")
         if p.is_file() and (again / p.relative_to(example_site)).read_bytes() != p.read_bytes()
     ]
     assert not differences(comparison) and not mismatched, mismatched
@@ -89,12 +94,20 @@ def test_two_builds_are_identical(example_site: Path, tmp_path: Path) -> None:
 
 def test_build_writes_nothing_outside_site_dir(tmp_path: Path) -> None:
     repo_copy = tmp_path / "repo"
-    shutil.copytree(REPO, repo_copy, ignore=shutil.ignore_patterns("site", ".git", ".venv", "*.egg-info", "__pycache__", ".*cache"))
+    shutil.copytree(
+        REPO, repo_copy, ignore=shutil.ignore_patterns("site", ".git", ".venv", "*.egg-info", "__pycache__", ".*cache")
+    )
     before = {p: p.stat().st_mtime_ns for p in repo_copy.rglob("*")}
     config = yaml.safe_load((repo_copy / "mkdocs.yml").read_text())
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo_copy,
-                            capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     site_dir = repo_copy / config["site_dir"]
     after = {p: p.stat().st_mtime_ns for p in repo_copy.rglob("*") if not p.is_relative_to(site_dir) and p != site_dir}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Site, postmortem
 
+from conftest import Site, postmortem
 from postmortem_archive.loader import load_all, load_one
 from postmortem_archive.problems import ArchiveInvalid
 from postmortem_archive.settings import Settings
@@ -41,7 +41,8 @@ CASES = {
         "2024/x.md:6: servce: unknown field",
     ),
     "nested field": (
-        "---\ntitle: T\ndate: 2024-01-01\nseverity: SEV1\nsummary: s\naction_items:\n  - title: x\n    owner: [a, b]\n---\n",
+        "---\ntitle: T\ndate: 2024-01-01\nseverity: SEV1\nsummary: s\n"
+        "action_items:\n  - title: x\n    owner: [a, b]\n---\n",
         "2024/x.md:8: action_items[0].owner: Input should be a valid string, got list ['a', 'b']",
     ),
     "malformed YAML": (

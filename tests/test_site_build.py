@@ -7,6 +7,7 @@ from collections import Counter
 from urllib.parse import urljoin
 
 import pytest
+
 from conftest import Site, postmortem
 
 FIXTURE = {
@@ -24,10 +25,23 @@ FIXTURE = {
         impact={"users": 1200, "revenue": 5000, "description": "Payments failed."},
         people={"incident_commander": "Dana Smith", "responders": ["Sam Park"]},
         action_items=[
-            {"title": "Alert on replication lag", "owner": "Sam Park", "due": "2023-06-01", "status": "done",
-             "completed": "2023-05-20", "type": "monitoring", "priority": "P1", "ticket": "ZQX-9001"},
-            {"title": "Retry writes on failover", "owner": "Dana Smith", "due": "2023-07-01", "status": "open",
-             "ticket": "https://tickets.example.com/PAY-77"},
+            {
+                "title": "Alert on replication lag",
+                "owner": "Sam Park",
+                "due": "2023-06-01",
+                "status": "done",
+                "completed": "2023-05-20",
+                "type": "monitoring",
+                "priority": "P1",
+                "ticket": "ZQX-9001",
+            },
+            {
+                "title": "Retry writes on failover",
+                "owner": "Dana Smith",
+                "due": "2023-07-01",
+                "status": "open",
+                "ticket": "https://tickets.example.com/PAY-77",
+            },
             {"title": "Quarterly failover drill", "owner": "Lee Wong", "due": "2027-01-01", "status": "in-progress"},
         ],
     ),
@@ -50,8 +64,13 @@ FIXTURE = {
         status="in-review",
     ),
     "2025/2025-01-02-draft.md": postmortem(
-        title="Unfinished draft", date="2025-01-02", severity="SEV4", status="draft", summary=None,
-        services=["secret-service"], tags=["drafty"],
+        title="Unfinished draft",
+        date="2025-01-02",
+        severity="SEV4",
+        status="draft",
+        summary=None,
+        services=["secret-service"],
+        tags=["drafty"],
     ),
 }
 PUBLISHED = {"2023/2023-05-01-db-outage.md", "2024/2024-02-10-cache-stampede.md", "2024/2024-09-09-dns.md"}
@@ -75,16 +94,23 @@ def rows(built: Site, url: str) -> list[dict[str, str]]:
     table = soup.select_one("table.pm-table")
     assert table is not None, f"no incident table on {url}"
     headers = [th.get_text(strip=True) for th in table.select("thead th")]
-    return [dict(zip(headers, (td.get_text(" ", strip=True) for td in tr.select("td")), strict=True))
-            for tr in table.select("tbody tr")]
+    return [
+        dict(zip(headers, (td.get_text(" ", strip=True) for td in tr.select("td")), strict=True))
+        for tr in table.select("tbody tr")
+    ]
 
 
 def test_incidents_lists_published_postmortems_newest_first(built: Site) -> None:
     listed = rows(built, "incidents/")
     assert [r["Title"] for r in listed] == ["DNS resolution failures", "Cache stampede", "Database outage"]
     assert listed[2] == {
-        "Date": "2023-05-01", "Title": "Database outage", "Severity": "SEV1", "Services": "payments-api postgres",
-        "Teams": "payments", "Status": "Final", "Time to resolve": "2 h 30 min",
+        "Date": "2023-05-01",
+        "Title": "Database outage",
+        "Severity": "SEV1",
+        "Services": "payments-api postgres",
+        "Teams": "payments",
+        "Status": "Final",
+        "Time to resolve": "2 h 30 min",
     }
     assert listed[0]["Status"] == "In review"
 
@@ -120,14 +146,26 @@ def test_every_link_on_generated_pages_resolves(built: Site) -> None:
             target = posixpath.normpath(urljoin("/" + url, href.split("#")[0])).lstrip("/")
             target_file = built.site / target / "index.html" if not target.endswith(".html") else built.site / target
             assert target_file.is_file(), f"{url}: broken link {href}"
-            if target_file.name == "index.html" and target.split("/")[0] in {"tags", "services", "teams", "severity", "years", "incidents", "2023", "2024"}:
+            if target_file.name == "index.html" and target.split("/")[0] in {
+                "tags",
+                "services",
+                "teams",
+                "severity",
+                "years",
+                "incidents",
+                "2023",
+                "2024",
+            }:
                 queue.append(target.rstrip("/") + "/")
     assert "tags/database/" in seen and "services/payments-api/" in seen and "teams/platform/" in seen
 
 
 def test_facet_indexes_count_each_value(built: Site) -> None:
     def counts(url: str) -> dict[str, int]:
-        return {li.a.get_text(): int(li.select_one(".pm-count").get_text()) for li in built.html(url).select(".pm-facet-list li")}
+        return {
+            li.a.get_text(): int(li.select_one(".pm-count").get_text())
+            for li in built.html(url).select(".pm-facet-list li")
+        }
 
     assert counts("tags/") == {"caching": 1, "database": 2, "dns": 1}
     # 'Payments API' and 'payments-api' are the same service: one page, first spelling seen wins.
@@ -150,7 +188,10 @@ def test_facet_pages_list_their_incidents(built: Site) -> None:
 def test_metadata_header(built: Site, text_of) -> None:
     soup = built.html("2023/2023-05-01-db-outage/")
     header = soup.select_one(".pm-header")
-    meta = {dt.get_text(strip=True): dd.get_text(" ", strip=True) for dt, dd in zip(header.select("dt"), header.select("dd"), strict=True)}
+    meta = {
+        dt.get_text(strip=True): dd.get_text(" ", strip=True)
+        for dt, dd in zip(header.select("dt"), header.select("dd"), strict=True)
+    }
     assert meta["Time to detect"] == "7 min"
     assert meta["Time to mitigate"] == "45 min"
     assert meta["Time to resolve"] == "2 h 30 min"
@@ -159,8 +200,10 @@ def test_metadata_header(built: Site, text_of) -> None:
     assert meta["Responders"] == "Sam Park"
     assert meta["Impact"] == "1,200 users affected · 5,000 USD revenue impact · Payments failed."
     assert {a.get_text(): a["href"] for a in header.select("dd a")} == {
-        "payments-api": "../../services/payments-api/", "postgres": "../../services/postgres/",
-        "payments": "../../teams/payments/", "database": "../../tags/database/",
+        "payments-api": "../../services/payments-api/",
+        "postgres": "../../services/postgres/",
+        "payments": "../../teams/payments/",
+        "database": "../../tags/database/",
     }
     assert header.select_one(".pm-sev").get_text() == "SEV1"
     assert soup.select_one("h1").get_text() == "Database outage"
@@ -169,7 +212,15 @@ def test_metadata_header(built: Site, text_of) -> None:
 def test_action_items_show_status_and_overdue(built: Site) -> None:
     table = built.html("2023/2023-05-01-db-outage/").select_one("table.pm-actions")
     items = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
-    assert items[0] == ["Alert on replication lag", "Sam Park", "2023-06-01", "done (2023-05-20)", "monitoring", "P1", "ZQX-9001"]
+    assert items[0] == [
+        "Alert on replication lag",
+        "Sam Park",
+        "2023-06-01",
+        "done (2023-05-20)",
+        "monitoring",
+        "P1",
+        "ZQX-9001",
+    ]
     assert items[1][3] == "open overdue"  # due 2023-07-01, today pinned to 2026-11-23
     assert items[2][3] == "in-progress"  # due in 2027
     assert table.select("tbody tr")[1].select_one("td:last-child a")["href"] == "https://tickets.example.com/PAY-77"

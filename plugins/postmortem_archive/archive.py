@@ -56,8 +56,14 @@ FACETS: tuple[tuple[str, str, str, Callable[[Postmortem], Iterable[str]]], ...] 
 )
 
 
-def _build_facet(key: str, title: str, label: str, values_of: Callable[[Postmortem], Iterable[str]],
-                 postmortems: list[Postmortem], order: Callable[[FacetValue], object]) -> Facet:
+def _build_facet(
+    key: str,
+    title: str,
+    label: str,
+    values_of: Callable[[Postmortem], Iterable[str]],
+    postmortems: list[Postmortem],
+    order: Callable[[FacetValue], object],
+) -> Facet:
     # Values that slugify alike ('Payments API', 'payments-api') are one value, shown with its
     # most used spelling (ties: the oldest), so the name is stable as the archive grows.
     found: dict[str, FacetValue] = {}
@@ -89,8 +95,9 @@ class Archive:
             "years": lambda v: -int(v.name),
         }
         self.facets = {
-            key: _build_facet(key, title, label, values_of, self.postmortems,
-                              orders.get(key, lambda v: (v.name.lower(), v.slug)))
+            key: _build_facet(
+                key, title, label, values_of, self.postmortems, orders.get(key, lambda v: (v.name.lower(), v.slug))
+            )
             for key, title, label, values_of in FACETS
         }
         self._related_to: dict[str, list[str]] = {pm.id: [] for pm in self.postmortems}

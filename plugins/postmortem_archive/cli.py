@@ -67,8 +67,15 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--config", "-f", "config_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"),
-              show_default=True, help="The archive's MkDocs config.")
+@click.option(
+    "--config",
+    "-f",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The archive's MkDocs config.",
+)
 def validate(config_file: Path) -> None:
     """Check every postmortem's front matter, as the build does; exit 1 on any problem."""
     docs_dir, settings = _site(config_file)

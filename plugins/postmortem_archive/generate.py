@@ -25,11 +25,19 @@ def generated_pages(archive: Archive) -> list[GeneratedPage]:
     """Every index page: incidents, then one index and one page per value for each facet."""
     pages = [GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True)]
     for facet in archive.facets.values():
-        pages.append(GeneratedPage(urls.facet_index(facet.key), facet.title,
-                                   lambda r, link, f=facet: r.facet_index(f, link), in_nav=True))
+        pages.append(
+            GeneratedPage(
+                urls.facet_index(facet.key), facet.title, lambda r, link, f=facet: r.facet_index(f, link), in_nav=True
+            )
+        )
         for value in facet.values:
-            pages.append(GeneratedPage(urls.facet_page(facet.key, value.slug), f"{facet.label}: {value.name}",
-                                       lambda r, link, f=facet, v=value: r.facet_page(f, v, link)))
+            pages.append(
+                GeneratedPage(
+                    urls.facet_page(facet.key, value.slug),
+                    f"{facet.label}: {value.name}",
+                    lambda r, link, f=facet, v=value: r.facet_page(f, v, link),
+                )
+            )
     return pages
 
 

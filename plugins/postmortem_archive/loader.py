@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from itertools import pairwise
 import posixpath
 from collections.abc import Iterable
 from typing import Any
@@ -47,7 +48,7 @@ def _cross_checks(meta: FrontMatter) -> list[tuple[tuple[str | int, ...], str]]:
         found.append((("summary",), "required when status is final"))
     stamps = [(name, getattr(meta, name)) for name in ("started", "detected", "mitigated", "resolved")]
     known = [(name, when) for name, when in stamps if when is not None]
-    for (name_a, a), (name_b, b) in zip(known, known[1:], strict=False):
+    for (name_a, a), (name_b, b) in pairwise(known):
         if b < a:
             found.append(((name_b,), f"{b.isoformat()} is before {name_a} {a.isoformat()}"))
     return found
@@ -91,14 +92,20 @@ def load_all(files: Iterable[tuple[str, bytes]], settings: Settings) -> list[Pos
     for pm in postmortems:
         other = by_id.get(pm.id)
         if other is not None:
-            problems.append(Problem(pm.src_path, pm.line_of(("id",)), "id", f"duplicate id {pm.id!r}, also used by {other.src_path}"))
+            problems.append(
+                Problem(
+                    pm.src_path, pm.line_of(("id",)), "id", f"duplicate id {pm.id!r}, also used by {other.src_path}"
+                )
+            )
             continue
         by_id[pm.id] = pm
     for pm in postmortems:
         for index, target in enumerate(pm.meta.related):
             line = pm.line_of(("related", index))
             if target == pm.id:
-                problems.append(Problem(pm.src_path, line, f"related[{index}]", "a postmortem cannot be related to itself"))
+                problems.append(
+                    Problem(pm.src_path, line, f"related[{index}]", "a postmortem cannot be related to itself")
+                )
             elif target not in by_id:
                 problems.append(Problem(pm.src_path, line, f"related[{index}]", f"no postmortem has the id {target!r}"))
     if problems:

@@ -78,9 +78,15 @@ class People(_Strict):
 
     def roles(self) -> list[tuple[str, list[str]]]:
         """(role label, names) for every role that is filled, in a fixed order."""
-        single = [("Incident commander", self.incident_commander), ("Scribe", self.scribe), ("Facilitator", self.facilitator)]
+        single = [
+            ("Incident commander", self.incident_commander),
+            ("Scribe", self.scribe),
+            ("Facilitator", self.facilitator),
+        ]
         out = [(label, [name]) for label, name in single if name]
-        out += [(label, names) for label, names in (("Responders", self.responders), ("Authors", self.authors)) if names]
+        out += [
+            (label, names) for label, names in (("Responders", self.responders), ("Authors", self.authors)) if names
+        ]
         return out
 
 

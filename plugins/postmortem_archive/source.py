@@ -46,14 +46,21 @@ def decode(path: str, raw: bytes) -> str | Problem:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return Problem(path, line, "file", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
+        return Problem(
+            path,
+            line,
+            "file",
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+        )
 
 
 def split(path: str, text: str) -> tuple[str, str, int] | Problem:
     """Return (yaml_text, body, body_line). Front matter must open on line 1."""
     lines = text.splitlines(keepends=True)
     if not lines or not _OPEN.fullmatch(lines[0].rstrip("\r\n")):
-        return Problem(path, 1, "front matter", "missing: a postmortem must start with a '---' line, then YAML, then '---'")
+        return Problem(
+            path, 1, "front matter", "missing: a postmortem must start with a '---' line, then YAML, then '---'"
+        )
     for index in range(1, len(lines)):
         if _CLOSE.fullmatch(lines[index].rstrip("\r\n")):
             return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
@@ -71,7 +78,14 @@ def _walk(node: yaml.Node, loc: Loc, offset: int, lines: dict[Loc, int], path: s
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             if key in seen:
-                problems.append(Problem(path, key_node.start_mark.line + offset, _dotted((*loc, key)), "duplicate key; YAML keeps only the last one"))
+                problems.append(
+                    Problem(
+                        path,
+                        key_node.start_mark.line + offset,
+                        _dotted((*loc, key)),
+                        "duplicate key; YAML keeps only the last one",
+                    )
+                )
             seen.add(key)
             _walk(value_node, (*loc, key), offset, lines, path, problems)
             lines[(*loc, key)] = key_node.start_mark.line + offset
