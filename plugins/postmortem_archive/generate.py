@@ -17,8 +17,8 @@ class GeneratedPage:
     body: Callable[[Renderer, urls.Linker], str]
     in_nav: bool = False
 
-    def markdown(self, renderer: Renderer, link: urls.Linker) -> str:
-        return page_markdown(self.title, self.body(renderer, link))
+    def markdown(self, body: str) -> str:
+        return page_markdown(self.title, body)
 
 
 def generated_pages(archive: Archive) -> list[GeneratedPage]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-from itertools import pairwise
 import posixpath
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 from pydantic import ValidationError

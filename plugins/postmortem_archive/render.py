@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import timefmt, urls
 from .archive import Archive, Facet, FacetValue
@@ -24,6 +25,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Renderer:
     def __init__(self, archive: Archive, override_dirs: list[str] | None = None) -> None:
         self.archive = archive
+        self._rows: dict[tuple[str, str], Markup] = {}
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs or []]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
         self.env = jinja2.Environment(
@@ -50,6 +52,7 @@ class Renderer:
             facet_page=urls.facet_page,
             facet_index=urls.facet_index,
             INCIDENTS=urls.INCIDENTS,
+            incident_row=self.incident_row,
         )
 
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
@@ -57,6 +60,13 @@ class Renderer:
         # Python-Markdown ends a raw HTML block at a blank line in some cases; keep it one block.
         # Split on "\n" only: str.splitlines() also splits on characters a value may contain.
         return "\n".join(line for line in body.split("\n") if line.strip(" \t\r"))
+
+    def incident_row(self, pm: Postmortem, link: urls.Linker) -> Markup:
+        """One row of an incident table; the same for every page at the same depth, so cached."""
+        key = (pm.id, link.prefix)
+        if key not in self._rows:
+            self._rows[key] = Markup(self.render("incident_row.html", link, pm=pm))
+        return self._rows[key]
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
         return self.render("header.html", link, pm=pm)

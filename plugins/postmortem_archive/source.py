@@ -67,8 +67,12 @@ def split(path: str, text: str) -> tuple[str, str, int] | Problem:
     return Problem(path, 1, "front matter", "not closed: add a '---' line after the YAML")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader: plain data only, no custom tags, no Python objects."""
+# libyaml's parser when PyYAML was built with it (about 10x faster); same safe constructor.
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeBase):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader: plain data only, no custom tags, no Python objects."""
 
 
 def _walk(node: yaml.Node, loc: Loc, offset: int, lines: dict[Loc, int], path: str, problems: list[Problem]) -> None:

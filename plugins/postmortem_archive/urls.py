@@ -18,13 +18,19 @@ def facet_page(facet: str, slug: str) -> str:
     return f"{facet}/{slug}.md"
 
 
-def relative_url(target: str, base: str) -> str:
-    """URL of `target` as seen from the page at `base` (both site-root relative, as MkDocs' page.url)."""
+def root_prefix(base: str) -> str:
+    """'../' repeated to climb from the page at `base` (a site-root relative URL) to the site root."""
     base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
-    rel = posixpath.relpath("/" + target, "/" + base_dir)
-    if target.endswith("/") or not target:
-        rel = rel.rstrip("/") + "/"
-    return "./" if rel == "./" or rel == "." else rel
+    return "../" * base_dir.count("/")
+
+
+def relative_url(target: str, base: str) -> str:
+    """URL of `target` as seen from the page at `base` (both site-root relative, as MkDocs' page.url).
+
+    Always via the site root, so every page at the same depth links a page with the same
+    string, and rendered rows can be reused across listings.
+    """
+    return (root_prefix(base) + target) or "./"
 
 
 class Linker:
@@ -32,6 +38,7 @@ class Linker:
 
     def __init__(self, page_url: str, url_of: Mapping[str, str] | Callable[[str], str]) -> None:
         self.page_url = page_url
+        self.prefix = root_prefix(page_url)
         self._url_of = url_of
 
     def __call__(self, src_uri: str) -> str:
