@@ -101,6 +101,21 @@ class Site:
         assert records, "the build failed without logging why"
         return "\n".join(r.getMessage() for r in records)
 
+    def build_error_or_warning(self) -> str:
+        """Build, expecting strict mode to stop it on a warning or an error; return those messages."""
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler(logging.WARNING)
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("mkdocs").addHandler(handler)
+        try:
+            with pytest.raises(Abort):
+                self.build()
+        finally:
+            logging.getLogger("mkdocs").removeHandler(handler)
+        for record in records:
+            record.expected = True
+        return "\n".join(r.getMessage() for r in records)
+
     def cli_build(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Build with the real `mkdocs` command."""
         self.write_config()

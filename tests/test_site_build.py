@@ -267,7 +267,16 @@ def test_related_links_both_directions(built: Site) -> None:
 def test_nav_holds_index_pages_not_postmortems(built: Site) -> None:
     nav = built.html("incidents/").select_one("nav.md-nav--primary")
     titles = [a.get_text(" ", strip=True) for a in nav.select("a.md-nav__link")]
-    assert titles[:7] == ["Fixture archive", "Incidents", "Services", "Teams", "Tags", "Severity", "Years"]
+    assert titles[:8] == [
+        "Fixture archive",
+        "Incidents",
+        "Failure patterns",
+        "Services",
+        "Teams",
+        "Tags",
+        "Severity",
+        "Years",
+    ]
     hrefs = " ".join(a["href"] for a in nav.select("a[href]"))
     assert "2023-05-01-db-outage" not in hrefs and "tags/database" not in hrefs
     assert Counter(titles)["Incidents"] == 1

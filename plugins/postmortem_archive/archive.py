@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .postmortem import Postmortem
+from .recurrence import PatternStats, pattern_stats
 from .settings import Settings
 from .slugs import slugify
 
@@ -100,11 +101,20 @@ class Archive:
             )
             for key, title, label, values_of in FACETS
         }
+        self._by_value: dict[str, dict[str, list[Postmortem]]] = {"pattern": {}, "service": {}, "tag": {}}
+        for pm in self.postmortems:
+            for kind, names in (("pattern", pm.meta.patterns), ("service", pm.meta.services), ("tag", pm.meta.tags)):
+                for name in dict.fromkeys(slugify(n) for n in names):
+                    self._by_value[kind].setdefault(name, []).append(pm)
+        self.patterns = pattern_stats(settings.taxonomy.patterns, self.postmortems)
         self._related_to: dict[str, list[str]] = {pm.id: [] for pm in self.postmortems}
         for pm in self.postmortems:
             for target in pm.meta.related:
                 if target in self._related_to:
                     self._related_to[target].append(pm.id)
+
+    def pattern(self, pattern_id: str) -> PatternStats:
+        return next(stats for stats in self.patterns if stats.pattern.id == pattern_id)
 
     def severity_rank(self, severity: str) -> int:
         """1 for the most severe configured level; used for badge colours and sorting."""
@@ -112,6 +122,29 @@ class Archive:
             return self.settings.severities.index(severity) + 1
         except ValueError:
             return len(self.settings.severities) + 1
+
+    def similar(self, pm: Postmortem, limit: int = 5) -> list[tuple[Postmortem, list[str]]]:
+        """Other incidents ranked by shared patterns (3), services (2) and tags (1), with the reasons.
+
+        Explicit relations are left out (they are listed first, separately). Ties: newest, then id.
+        """
+        explicit = {other.id for other in self.related(pm)}
+        scores: dict[str, int] = {}
+        reasons: dict[str, list[str]] = {}
+        for kind, weight, names in (
+            ("pattern", 3, pm.meta.patterns),
+            ("service", 2, pm.meta.services),
+            ("tag", 1, pm.meta.tags),
+        ):
+            for name in names:
+                for other in self._by_value[kind].get(slugify(name), ()):
+                    if other.id == pm.id or other.id in explicit:
+                        continue
+                    scores[other.id] = scores.get(other.id, 0) + weight
+                    label = self.settings.taxonomy.get(name).title if kind == "pattern" else name
+                    reasons.setdefault(other.id, []).append(f"same {kind}: {label}")
+        ranked = sorted(scores, key=lambda i: (-scores[i], -self.by_id[i].date.toordinal(), i))
+        return [(self.by_id[i], reasons[i]) for i in ranked[:limit]]
 
     def related(self, pm: Postmortem) -> list[Postmortem]:
         """Explicit relations in both directions (`related:` here, or there pointing here)."""

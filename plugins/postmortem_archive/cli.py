@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from .archive import Archive
 from .loader import is_postmortem, load_all
 from .model import FrontMatter
+from .postmortem import Postmortem
 from .problems import ArchiveInvalid
+from .service_map import ServiceMapError, load_service_map, services_for_paths
 from .settings import Settings
+from .slugs import slugify
 
 
 class CliError(click.ClickException):
@@ -27,8 +32,16 @@ class CliError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-def _site(config_file: Path) -> tuple[Path, Settings]:
-    """docs_dir and plugin settings from an mkdocs.yml, without building."""
+@dataclass(frozen=True)
+class SiteInfo:
+    docs_dir: Path
+    settings: Settings
+    site_url: str
+    use_directory_urls: bool
+
+
+def _site(config_file: Path) -> SiteInfo:
+    """docs_dir, plugin settings and URL scheme from an mkdocs.yml, without building."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -47,7 +60,28 @@ def _site(config_file: Path) -> tuple[Path, Settings]:
         settings = to_settings(plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig())
     except OptionError as exc:
         raise CliError(f"{config_file}: postmortems: {exc}") from None
-    return Path(cfg.docs_dir), settings
+    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls)
+
+
+def page_url(src_uri: str, site: SiteInfo) -> str:
+    """The URL MkDocs gives a page (absolute when site_url is set)."""
+    stem = src_uri.removesuffix(".md")
+    path = (
+        (stem.removesuffix("index") if stem.endswith("index") else stem + "/")
+        if site.use_directory_urls
+        else stem + ".html"
+    )
+    base = site.site_url if site.site_url.endswith("/") or not site.site_url else site.site_url + "/"
+    return base + path
+
+
+def _load(config_file: Path) -> tuple[SiteInfo, list[Postmortem]]:
+    site = _site(config_file)
+    try:
+        return site, load_all(collect(site.docs_dir, site.settings), site.settings)
+    except ArchiveInvalid as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
 
 
 def collect(docs_dir: Path, settings: Settings) -> list[tuple[str, bytes]]:
@@ -78,14 +112,95 @@ def cli() -> None:
 )
 def validate(config_file: Path) -> None:
     """Check every postmortem's front matter, as the build does; exit 1 on any problem."""
-    docs_dir, settings = _site(config_file)
-    files = collect(docs_dir, settings)
-    try:
-        postmortems = load_all(files, settings)
-    except ArchiveInvalid as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
-    click.echo(f"{len(postmortems)} postmortems valid in {docs_dir}")
+    site, postmortems = _load(config_file)
+    click.echo(f"{len(postmortems)} postmortems valid in {site.docs_dir}")
+
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "-f",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The archive's MkDocs config.",
+)
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--service", "-s", "services", multiple=True, help="A service touched by the change (repeatable).")
+@click.option("--paths", "-p", "paths", multiple=True, help="Changed file paths, mapped to services by --service-map.")
+@click.option(
+    "--service-map",
+    type=click.Path(path_type=Path),
+    default=Path("services.yml"),
+    show_default=True,
+    help="YAML mapping of service -> glob patterns of its files.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many incidents.")
+def related(
+    config_file: Path, services: tuple[str, ...], paths: tuple[str, ...], service_map: Path, fmt: str, limit: int
+) -> None:
+    """Which past incidents matter for this change? Lists postmortems of the given services, newest first."""
+    if not services and not paths:
+        raise CliError(
+            "give --service NAME or --paths FILE...", "e.g. postmortem related --paths $(git diff --name-only main)"
+        )
+    wanted: dict[str, list[str]] = {s: [] for s in services}
+    if paths:
+        if not service_map.is_file():
+            raise CliError(
+                f"no service map at {service_map}", "create services.yml (service: [globs]) or pass --service-map"
+            )
+        try:
+            split = [p for raw in paths for p in raw.split()]
+            for service, matched in services_for_paths(split, load_service_map(service_map)).items():
+                wanted.setdefault(service, []).extend(matched)
+        except ServiceMapError as exc:
+            raise CliError(str(exc)) from None
+    site, postmortems = _load(config_file)
+    archive = Archive(postmortems, site.settings)
+    slugs = {slugify(s): s for s in wanted}
+    hits = [
+        (pm, [s for s in pm.meta.services if slugify(s) in slugs])
+        for pm in archive.postmortems
+        if any(slugify(s) in slugs for s in pm.meta.services)
+    ][:limit]
+    rows = [
+        {
+            "id": pm.id,
+            "date": pm.date.isoformat(),
+            "severity": pm.meta.severity,
+            "title": pm.title,
+            "services": matched,
+            "summary": pm.meta.summary,
+            "url": page_url(pm.src_path, site),
+        }
+        for pm, matched in hits
+    ]
+    if fmt == "json":
+        click.echo(json.dumps({"services": sorted(wanted), "incidents": rows}, indent=2))
+    elif not rows:
+        click.echo(f"No past incidents for {', '.join(sorted(wanted)) or 'these paths'}.")
+    elif fmt == "markdown":
+        click.echo(f"**Past incidents for {', '.join(sorted(wanted))}**\n")
+        for row in rows:
+            click.echo(
+                f"- {row['date']} {row['severity']} [{_md_text(row['title'])}]({row['url']})"
+                f" ({', '.join(row['services'])})"
+            )
+    else:
+        for row in rows:
+            click.echo(
+                f"{row['date']}  {row['severity']:<5} {row['title']}\n    {row['url']}  ({', '.join(row['services'])})"
+            )
+
+
+def _md_text(text: str) -> str:
+    """Escape Markdown punctuation so a title stays text in a PR comment."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>" else ch for ch in text)
 
 
 @cli.command()

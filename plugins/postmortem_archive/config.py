@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from .settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_SEVERITIES, Settings, resolve_today
+from .taxonomy import TaxonomyError, load_taxonomy
 
 
 class PostmortemsConfig(base.Config):
@@ -31,6 +33,12 @@ class PostmortemsConfig(base.Config):
 
     today = c.Optional(c.Type(str))
     """Date used as 'today' for overdue items (YYYY-MM-DD); $POSTMORTEM_TODAY overrides it."""
+
+    patterns = c.Optional(c.File(exists=True))
+    """YAML list of failure patterns (id, title, description, aliases) that extends the default taxonomy."""
+
+    default_patterns = c.Type(bool, default=True)
+    """Start from the shipped taxonomy; `false`: only the patterns in the `patterns` file exist."""
 
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""
@@ -58,6 +66,12 @@ def to_settings(opts: PostmortemsConfig, *, serve: bool = False) -> Settings:
         raise OptionError(f"option 'today': {exc}") from exc
     if not opts.severities:
         raise OptionError("option 'severities': list at least one level")
+    try:
+        taxonomy = load_taxonomy(Path(opts.patterns) if opts.patterns else None, include_defaults=opts.default_patterns)
+    except TaxonomyError as exc:
+        raise OptionError(f"option 'patterns': {exc}") from exc
+    if not taxonomy.patterns:
+        raise OptionError("option 'patterns': the taxonomy is empty")
     return Settings(
         severities=tuple(opts.severities),
         timezone=_zone(opts.timezone, "timezone") if opts.timezone else None,
@@ -67,4 +81,5 @@ def to_settings(opts: PostmortemsConfig, *, serve: bool = False) -> Settings:
         today=today,
         include=tuple(opts.include),
         exclude=tuple(opts.exclude),
+        taxonomy=taxonomy,
     )

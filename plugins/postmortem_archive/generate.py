@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from . import urls
@@ -21,9 +21,26 @@ class GeneratedPage:
         return page_markdown(self.title, body)
 
 
-def generated_pages(archive: Archive) -> list[GeneratedPage]:
-    """Every index page: incidents, then one index and one page per value for each facet."""
-    pages = [GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True)]
+def generated_pages(archive: Archive, handwritten: Collection[str] = ()) -> list[GeneratedPage]:
+    """Every index page: incidents, patterns, then one index and one page per value for each facet.
+
+    A pattern with a hand-written page in docs_dir (`handwritten` src_uris) gets no generated page:
+    the plugin adds the generated parts to the hand-written one.
+    """
+    pages = [
+        GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True),
+        GeneratedPage(urls.PATTERNS, "Failure patterns", lambda r, link: r.patterns_index(link), in_nav=True),
+    ]
+    for stats in archive.patterns:
+        uri = urls.pattern_page(stats.pattern.id)
+        if uri not in handwritten:
+            pages.append(
+                GeneratedPage(
+                    uri,
+                    f"Pattern: {stats.pattern.title}",
+                    lambda r, link, p=stats.pattern.id: r.pattern_intro(p, link) + "\n" + r.pattern_details(p, link),
+                )
+            )
     for facet in archive.facets.values():
         pages.append(
             GeneratedPage(

@@ -60,7 +60,9 @@ def load_one(src_path: str, raw: bytes, settings: Settings) -> Postmortem | list
     if isinstance(parsed, list):
         return parsed
     try:
-        meta = validate_front_matter(parsed.data, severities=settings.severities, timezone=settings.timezone)
+        meta = validate_front_matter(
+            parsed.data, severities=settings.severities, timezone=settings.timezone, taxonomy=settings.taxonomy
+        )
     except ValidationError as exc:
         problems = [
             Problem(src_path, parsed.line_of(tuple(err["loc"])), source.dotted(tuple(err["loc"])), _message(err))

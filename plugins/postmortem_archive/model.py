@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,7 @@ Status = Literal["draft", "in-review", "final"]
 ActionStatus = Literal["open", "in-progress", "done", "wont-fix"]
 ActionType = Literal["mitigation", "process", "tooling", "architecture", "monitoring"]
 Priority = Literal["P0", "P1", "P2", "P3"]
+HUMAN_ERROR = re.compile(r"\b(human|operator|pilot|engineer)[\s-]+(error|mistake)s?\b", re.IGNORECASE)
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
@@ -63,6 +65,34 @@ def _as_timestamp(value: object) -> object:
 
 Date = Annotated[dt.date, BeforeValidator(_as_date)]
 Timestamp = Annotated[dt.datetime, BeforeValidator(_as_timestamp)]
+
+
+def _pattern_id(value: str, info: ValidationInfo) -> str:
+    """An id or alias from the site's taxonomy, returned as the canonical id."""
+    taxonomy = (info.context or {}).get("taxonomy")
+    if taxonomy is None:
+        return value
+    canonical = taxonomy.canonical(value)
+    if canonical is None:
+        raise ValueError(
+            f"unknown pattern {value!r}; known patterns: {', '.join(taxonomy.ids)} "
+            "(a site can add its own, see the 'patterns' option)"
+        )
+    return str(canonical)
+
+
+def _not_human_error(value: str) -> str:
+    if HUMAN_ERROR.search(value):
+        raise ValueError(
+            f"{value!r}: 'human error' is where an investigation starts, not where it ends; "
+            "name the conditions that made the action possible and its outcome likely "
+            "(missing safeguards, confusing tooling, time pressure, unclear runbooks)"
+        )
+    return value
+
+
+PatternName = Annotated[Text, AfterValidator(_pattern_id)]
+Factor = Annotated[Text, AfterValidator(_not_human_error)]
 
 
 class _Strict(BaseModel):
@@ -136,7 +166,8 @@ class FrontMatter(_Strict):
     services: list[Text] = Field(default_factory=list)
     teams: list[Text] = Field(default_factory=list)
     tags: list[Text] = Field(default_factory=list)
-    patterns: list[Text] = Field(default_factory=list)
+    patterns: list[PatternName] = Field(default_factory=list)
+    contributing_factors: list[Factor] = Field(default_factory=list)
     started: Timestamp | None = None
     detected: Timestamp | None = None
     mitigated: Timestamp | None = None
@@ -181,6 +212,9 @@ class FrontMatter(_Strict):
         return list(dict.fromkeys(values))
 
 
-def validate_front_matter(data: dict[str, Any], *, severities: tuple[str, ...], timezone: Any) -> FrontMatter:
+def validate_front_matter(
+    data: dict[str, Any], *, severities: tuple[str, ...], timezone: Any, taxonomy: Any = None
+) -> FrontMatter:
     """Validate raw YAML data; raises pydantic.ValidationError."""
-    return FrontMatter.model_validate(data, context={"severities": severities, "timezone": timezone})
+    context = {"severities": severities, "timezone": timezone, "taxonomy": taxonomy}
+    return FrontMatter.model_validate(data, context=context)

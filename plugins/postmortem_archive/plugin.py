@@ -45,6 +45,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.hidden: set[str] = set()
         self.nav_first: list[str] = []
         self.url_of: dict[str, str] = {}
+        self.pattern_pages: dict[str, str] = {}  # hand-written pattern page src_uri -> pattern id
         # HTML we put into pages after Markdown, keyed by src_uri, then by its placeholder comment.
         # Raw HTML never goes through Python-Markdown: it cannot be reinterpreted as Markdown, and
         # big listing tables cost seconds in Markdown's HTML parser (measured on 1,000 postmortems).
@@ -88,7 +89,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         for asset in (urls.ASSET_CSS, urls.ASSET_JS):
             self._add(files, config, asset, (ASSETS / Path(asset).name).read_text(encoding="utf-8"))
-        pages = generated_pages(archive)
+        self.pattern_pages = {
+            urls.pattern_page(p.id): p.id
+            for p in self.settings.taxonomy.patterns
+            if files.get_file_from_path(urls.pattern_page(p.id)) is not None
+        }
+        self._check_pattern_pages(files)
+        pages = generated_pages(archive, self.pattern_pages)
         created = {page.src_uri: self._add(files, config, page.src_uri, "") for page in pages}
         self.url_of = {f.src_uri: f.url for f in files}
         for page in pages:
@@ -96,9 +103,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             placeholder = self._placeholder("body")
             created[page.src_uri].content_string = page.markdown(placeholder)
             self.inserts[page.src_uri] = {placeholder: page.body(self.renderer, link)}
-        self.hidden = set(self.by_src) | {p.src_uri for p in pages if not p.in_nav}
+        self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         return files
+
+    def _check_pattern_pages(self, files: Files) -> None:
+        for file in files.documentation_pages():
+            uri = file.src_uri
+            is_pattern_page = uri.startswith("patterns/") and uri.count("/") == 1 and uri != urls.PATTERNS
+            if is_pattern_page and uri not in self.pattern_pages:
+                log.warning(
+                    f"{uri}: no pattern with the id '{uri[9:-3]}' in the taxonomy; "
+                    f"known: {', '.join(self.settings.taxonomy.ids)}"
+                )
 
     def _add(self, files: Files, config: MkDocsConfig, src_uri: str, content: str) -> File:
         if files.get_file_from_path(src_uri) is not None:
@@ -113,15 +130,25 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if self.renderer is None:
+            return None
+        link = urls.Linker(page.url, self.url_of)
+        pattern_id = self.pattern_pages.get(page.file.src_uri)
+        if pattern_id is not None:  # a hand-written pattern page: add the generated parts around it
+            intro, details = self._placeholder("intro"), self._placeholder("details")
+            self.inserts[page.file.src_uri] = {
+                intro: self.renderer.pattern_intro(pattern_id, link),
+                details: self.renderer.pattern_details(pattern_id, link),
+            }
+            return insert_header(markdown, intro, details)
         pm = self.by_src.get(page.file.src_uri)
-        if pm is None or self.renderer is None:
+        if pm is None:
             return None
         # Replace MkDocs' meta entirely: its values would reach templates unescaped.
         meta: dict[str, Any] = {"title": html.escape(pm.title)}
         if pm.meta.summary:
             meta["description"] = html.escape(pm.meta.summary)
         page.meta = meta
-        link = urls.Linker(page.url, self.url_of)
         header, footer = self._placeholder("header"), self._placeholder("footer")
         self.inserts[pm.src_path] = {header: self.renderer.header(pm, link), footer: self.renderer.footer(pm, link)}
         # Our own split of the file, not MkDocs': the two can never disagree on where the body starts.

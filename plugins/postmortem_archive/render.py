@@ -41,6 +41,7 @@ class Renderer:
             duration=timefmt.duration,
             timestamp=lambda when: timefmt.timestamp(when, zone),
             number=timefmt.number,
+            percent=timefmt.percent,
             slugify=slugify,
             safe_url=safe_url,
         )
@@ -52,6 +53,9 @@ class Renderer:
             facet_page=urls.facet_page,
             facet_index=urls.facet_index,
             INCIDENTS=urls.INCIDENTS,
+            PATTERNS=urls.PATTERNS,
+            pattern_page=urls.pattern_page,
+            taxonomy=archive.settings.taxonomy,
             incident_row=self.incident_row,
         )
 
@@ -72,7 +76,18 @@ class Renderer:
         return self.render("header.html", link, pm=pm)
 
     def footer(self, pm: Postmortem, link: urls.Linker) -> str:
-        return self.render("footer.html", link, pm=pm, related=self.archive.related(pm))
+        return self.render(
+            "footer.html", link, pm=pm, related=self.archive.related(pm), similar=self.archive.similar(pm)
+        )
+
+    def patterns_index(self, link: urls.Linker) -> str:
+        return self.render("patterns_index.html", link, patterns=self.archive.patterns)
+
+    def pattern_intro(self, pattern_id: str, link: urls.Linker) -> str:
+        return self.render("pattern_intro.html", link, stats=self.archive.pattern(pattern_id))
+
+    def pattern_details(self, pattern_id: str, link: urls.Linker) -> str:
+        return self.render("pattern_details.html", link, stats=self.archive.pattern(pattern_id))
 
     def incidents(self, link: urls.Linker) -> str:
         return self.render("incidents.html", link, postmortems=self.archive.postmortems)

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .taxonomy import Taxonomy
+
 DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 DEFAULT_INCLUDE = ("[0-9][0-9][0-9][0-9]/*.md",)
 DEFAULT_EXCLUDE = ("*/index.md", "*/README.md")
@@ -23,6 +25,7 @@ class Settings:
     today: dt.date = field(default_factory=dt.date.today)
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    taxonomy: Taxonomy = field(default_factory=Taxonomy)
 
 
 def resolve_today(configured: str | None, environ: dict[str, str] | None = None) -> dt.date:

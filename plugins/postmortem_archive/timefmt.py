@@ -32,3 +32,8 @@ def number(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def percent(value: float | None) -> str:
+    """'67%'; an em dash when there is nothing to divide."""
+    return "—" if value is None else f"{value:.0%}"

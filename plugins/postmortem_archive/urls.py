@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Callable, Mapping
 
 INCIDENTS = "incidents/index.md"
+PATTERNS = "patterns/index.md"
 ASSET_CSS = "assets/postmortems/archive.css"
 ASSET_JS = "assets/postmortems/archive.js"
 
@@ -22,6 +23,10 @@ def root_prefix(base: str) -> str:
     """'../' repeated to climb from the page at `base` (a site-root relative URL) to the site root."""
     base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
     return "../" * base_dir.count("/")
+
+
+def pattern_page(pattern_id: str) -> str:
+    return f"patterns/{pattern_id}.md"
 
 
 def relative_url(target: str, base: str) -> str:
