@@ -267,10 +267,12 @@ def test_related_links_both_directions(built: Site) -> None:
 def test_nav_holds_index_pages_not_postmortems(built: Site) -> None:
     nav = built.html("incidents/").select_one("nav.md-nav--primary")
     titles = [a.get_text(" ", strip=True) for a in nav.select("a.md-nav__link")]
-    assert titles[:8] == [
+    assert titles[:10] == [
         "Fixture archive",
         "Incidents",
         "Failure patterns",
+        "Action items",
+        "Metrics",
         "Services",
         "Teams",
         "Tags",

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .actions import ActionReport, ActionRow, action_row, action_rows
+from .metrics import Metrics
 from .postmortem import Postmortem
 from .recurrence import PatternStats, pattern_stats
 from .settings import Settings
@@ -107,11 +109,22 @@ class Archive:
                 for name in dict.fromkeys(slugify(n) for n in names):
                     self._by_value[kind].setdefault(name, []).append(pm)
         self.patterns = pattern_stats(settings.taxonomy.patterns, self.postmortems)
+        self.actions = ActionReport(action_rows(self.postmortems, settings), settings.today)
+        self._rows_of: dict[str, list[ActionRow]] = {}
+        for row in sorted(self.actions.rows, key=lambda r: r.index):
+            self._rows_of.setdefault(row.postmortem.id, []).append(row)
+        self.metrics = Metrics(self.postmortems, settings.severities, self.actions)
         self._related_to: dict[str, list[str]] = {pm.id: [] for pm in self.postmortems}
         for pm in self.postmortems:
             for target in pm.meta.related:
                 if target in self._related_to:
                     self._related_to[target].append(pm.id)
+
+    def action_rows(self, pm: Postmortem) -> list[ActionRow]:
+        """This postmortem's action items in their written order, with effective due date and priority."""
+        return self._rows_of.get(pm.id) or [
+            action_row(pm, i, item, self.settings) for i, item in enumerate(pm.meta.action_items)
+        ]
 
     def pattern(self, pattern_id: str) -> PatternStats:
         return next(stats for stats in self.patterns if stats.pattern.id == pattern_id)

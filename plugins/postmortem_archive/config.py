@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from .settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_SEVERITIES, Settings, resolve_today
+from .settings import (
+    DEFAULT_ACTION_SLO_DAYS,
+    DEFAULT_EXCLUDE,
+    DEFAULT_INCLUDE,
+    DEFAULT_PRIORITIES,
+    DEFAULT_SEVERITIES,
+    Settings,
+    resolve_today,
+)
 from .taxonomy import TaxonomyError, load_taxonomy
 
 
@@ -40,6 +48,15 @@ class PostmortemsConfig(base.Config):
     default_patterns = c.Type(bool, default=True)
     """Start from the shipped taxonomy; `false`: only the patterns in the `patterns` file exist."""
 
+    action_slo_days = c.DictOfItems(c.Type(int), default=dict(DEFAULT_ACTION_SLO_DAYS))
+    """Days after the incident by which an action item without a due date is due, per severity."""
+
+    default_priorities = c.DictOfItems(c.Choice(("P0", "P1", "P2", "P3")), default=dict(DEFAULT_PRIORITIES))
+    """Priority of an action item without one, per type."""
+
+    feed_entries = c.Type(int, default=20)
+    """How many of the newest postmortems feed.xml lists."""
+
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""
 
@@ -64,6 +81,9 @@ def to_settings(opts: PostmortemsConfig, *, serve: bool = False) -> Settings:
         today = resolve_today(opts.today)
     except ValueError as exc:
         raise OptionError(f"option 'today': {exc}") from exc
+    unknown = sorted(set(opts.action_slo_days) - set(opts.severities))
+    if unknown:
+        raise OptionError(f"option 'action_slo_days': {', '.join(unknown)} not among the severities")
     if not opts.severities:
         raise OptionError("option 'severities': list at least one level")
     try:
@@ -82,4 +102,7 @@ def to_settings(opts: PostmortemsConfig, *, serve: bool = False) -> Settings:
         include=tuple(opts.include),
         exclude=tuple(opts.exclude),
         taxonomy=taxonomy,
+        action_slo_days=dict(opts.action_slo_days),
+        default_priorities=dict(opts.default_priorities),
+        feed_entries=opts.feed_entries,
     )

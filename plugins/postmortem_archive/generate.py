@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from . import urls
+from . import exports, urls
 from .archive import Archive
+from .postmortem import Postmortem
 from .render import Renderer, page_markdown
 
 
@@ -30,6 +31,8 @@ def generated_pages(archive: Archive, handwritten: Collection[str] = ()) -> list
     pages = [
         GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True),
         GeneratedPage(urls.PATTERNS, "Failure patterns", lambda r, link: r.patterns_index(link), in_nav=True),
+        GeneratedPage(urls.ACTION_ITEMS, "Action items", lambda r, link: r.action_items(link), in_nav=True),
+        GeneratedPage(urls.METRICS, "Metrics", lambda r, link: r.metrics(link), in_nav=True),
     ]
     for stats in archive.patterns:
         uri = urls.pattern_page(stats.pattern.id)
@@ -67,3 +70,26 @@ def insert_header(body: str, header: str, footer: str) -> str:
     else:
         head, rest = "", body
     return f"{head}\n{header}\n\n{rest.rstrip()}\n\n{footer}\n"
+
+
+def export_files(
+    archive: Archive, url_of: Callable[[Postmortem], str], *, site_name: str, site_url: str, feed_url: str
+) -> dict[str, str]:
+    """Exports at the site root and their JSON Schemas: path -> content."""
+    rows, today = archive.actions.rows, archive.settings.today
+    files = {
+        urls.EXPORTS["postmortems_json"]: exports.postmortems_json(archive.postmortems, rows, url_of, today),
+        urls.EXPORTS["action_items_json"]: exports.action_items_json(rows, url_of, today),
+        urls.EXPORTS["action_items_csv"]: exports.action_items_csv(rows, url_of),
+        urls.EXPORTS["feed"]: exports.atom_feed(
+            archive.postmortems,
+            title=f"{site_name}: new postmortems",
+            site_url=site_url,
+            url_of=url_of,
+            feed_url=feed_url,
+            limit=archive.settings.feed_entries,
+        ),
+    }
+    for name, schema in exports.export_schemas().items():
+        files[f"{urls.SCHEMAS_DIR}/{name}"] = schema
+    return files

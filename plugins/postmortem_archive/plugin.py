@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 from . import urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
-from .generate import generated_pages, insert_header
+from .generate import export_files, generated_pages, insert_header
 from .loader import is_postmortem, load_all
 from .navigation import archive_nav
 from .postmortem import Postmortem
@@ -97,6 +97,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._check_pattern_pages(files)
         pages = generated_pages(archive, self.pattern_pages)
         created = {page.src_uri: self._add(files, config, page.src_uri, "") for page in pages}
+        base = config.site_url or ""
+        base = base if base.endswith("/") or not base else base + "/"
+        pm_url = {f.src_uri: f.url for f in files if f.src_uri in self.by_src}
+        exported = export_files(
+            archive,
+            lambda pm: base + pm_url[pm.src_path],
+            site_name=config.site_name,
+            site_url=base,
+            feed_url=base + urls.EXPORTS["feed"],
+        )
+        for path, content in exported.items():
+            self._add(files, config, path, content)
         self.url_of = {f.src_uri: f.url for f in files}
         for page in pages:
             link = urls.Linker(created[page.src_uri].url, self.url_of)

@@ -6,15 +6,17 @@ the site's theme `custom_dir` (e.g. `overrides/postmortems/header.html`) wins.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
+import operator
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from . import timefmt, urls
+from . import charts, timefmt, urls
 from .archive import Archive, Facet, FacetValue
 from .postmortem import Postmortem
 from .slugs import slugify
@@ -57,6 +59,7 @@ class Renderer:
             pattern_page=urls.pattern_page,
             taxonomy=archive.settings.taxonomy,
             incident_row=self.incident_row,
+            attribute_getter=operator.attrgetter,
         )
 
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
@@ -78,6 +81,48 @@ class Renderer:
     def footer(self, pm: Postmortem, link: urls.Linker) -> str:
         return self.render(
             "footer.html", link, pm=pm, related=self.archive.related(pm), similar=self.archive.similar(pm)
+        )
+
+    def action_items(self, link: urls.Linker) -> str:
+        return self.render("action_items.html", link)
+
+    def metrics(self, link: urls.Linker) -> str:
+        mx = self.archive.metrics
+        per_month = mx.per_month()
+        kinds = ("detect", "mitigate", "resolve")
+        rows = {kind: {row.quarter: row for row in mx.durations(kind)} for kind in kinds}
+        quarters = sorted({q for kind in kinds for q in rows[kind]})
+        completion = mx.actions.by_quarter()
+        tops = {field: mx.top(field) for field in ("services", "patterns")}
+        pattern_title = self.archive.settings.taxonomy.get
+        chart_svgs = {
+            "per_month": charts.stacked_bars("per-month", "Incidents per month by severity", mx.months, per_month),
+            "durations": charts.lines(
+                "durations",
+                "Median minutes from start, per quarter",
+                quarters,
+                {f"to {kind}": [rows[kind][q].median if q in rows[kind] else None for q in quarters] for kind in kinds},
+                "minutes",
+            ),
+            "completion": charts.bars(
+                "completion",
+                "Action items done, % per quarter",
+                [t.label for t in completion],
+                [t.completion_rate for t in completion],
+                percent=True,
+            ),
+            "services": charts.horizontal_bars("services", "Incidents per service", tops["services"]),
+            "patterns": charts.horizontal_bars(
+                "patterns", "Incidents per failure pattern", [(pattern_title(p).title, n) for p, n in tops["patterns"]]
+            ),
+        }
+        return self.render(
+            "metrics.html",
+            link,
+            charts={name: Markup(svg) for name, svg in chart_svgs.items()},
+            durations={"quarters": quarters, **rows},
+            month_totals=[sum(values[i] for values in per_month.values()) for i in range(len(mx.months))],
+            minutes=lambda value: timefmt.duration(dt.timedelta(minutes=value)) if value is not None else "",
         )
 
     def patterns_index(self, link: urls.Linker) -> str:

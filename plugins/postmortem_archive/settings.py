@@ -13,6 +13,10 @@ DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 DEFAULT_INCLUDE = ("[0-9][0-9][0-9][0-9]/*.md",)
 DEFAULT_EXCLUDE = ("*/index.md", "*/README.md")
 TODAY_ENV = "POSTMORTEM_TODAY"
+# Days after the incident by which an action item without a due date is due.
+DEFAULT_ACTION_SLO_DAYS = {"SEV1": 15, "SEV2": 30, "SEV3": 60, "SEV4": 90}
+# Priority of an action item that has none, by its type.
+DEFAULT_PRIORITIES = {"mitigation": "P0", "process": "P1", "monitoring": "P2", "tooling": "P2", "architecture": "P3"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class Settings:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     taxonomy: Taxonomy = field(default_factory=Taxonomy)
+    action_slo_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ACTION_SLO_DAYS))
+    default_priorities: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+    feed_entries: int = 20
 
 
 def resolve_today(configured: str | None, environ: dict[str, str] | None = None) -> dt.date:

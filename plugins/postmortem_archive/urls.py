@@ -7,6 +7,15 @@ from collections.abc import Callable, Mapping
 
 INCIDENTS = "incidents/index.md"
 PATTERNS = "patterns/index.md"
+ACTION_ITEMS = "action-items/index.md"
+METRICS = "metrics/index.md"
+EXPORTS = {
+    "postmortems_json": "postmortems.json",
+    "action_items_json": "action-items.json",
+    "action_items_csv": "action-items.csv",
+    "feed": "feed.xml",
+}
+SCHEMAS_DIR = "schemas"
 ASSET_CSS = "assets/postmortems/archive.css"
 ASSET_JS = "assets/postmortems/archive.js"
 

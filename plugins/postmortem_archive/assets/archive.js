@@ -2,8 +2,6 @@
 // Without JavaScript the table stays a plain, complete, readable table.
 (function () {
   "use strict";
-  var KEYS = ["severity", "services", "teams", "tags", "years"];
-
   function cellValue(row, index, kind) {
     var cell = row.cells[index];
     var raw = cell.getAttribute("data-value");
@@ -43,6 +41,8 @@
     var form = root.querySelector("form.pm-filters");
     if (!form) return;
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    // Each <select name="x"> filters on the rows' data-x attribute (space-separated slugs).
+    var KEYS = Array.prototype.map.call(form.querySelectorAll("select"), function (s) { return s.name; });
     var count = form.querySelector("output");
     var params = new URLSearchParams(window.location.search);
     KEYS.concat(["q"]).forEach(function (key) {
