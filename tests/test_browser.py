@@ -64,9 +64,19 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, server: str) -> Iterator[object]:
     context = browser.new_context()
-    # The site must work offline: refuse anything that is not our own server.
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        # The site must work offline: refuse anything that is not our own server, and remember it.
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
     page = context.new_page()
+    page.blocked = blocked
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
@@ -118,3 +128,21 @@ def test_search_finds_a_postmortem_by_its_ticket(page, server: str) -> None:
     page.wait_for_selector(".md-search-result__item a", timeout=10000)
     links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
     assert any("2023/2023-05-01-db-outage/" in href for href in links), links
+
+
+def test_metrics_chart_is_visible_offline(page, server: str, tmp_path: Path) -> None:
+    from PIL import Image
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server + "metrics/")
+    chart = page.locator("figure.pm-chart svg").first
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    shot = tmp_path / "chart.png"
+    chart.screenshot(path=str(shot))
+    image = Image.open(shot).convert("RGB")
+    # Bars are drawn in the severity colours: count clearly coloured (not grey, not white) pixels.
+    pixels = image.tobytes()
+    coloured = sum(1 for i in range(0, len(pixels), 3) if max(pixels[i : i + 3]) - min(pixels[i : i + 3]) > 80)
+    assert coloured > 5000, f"chart looks empty ({coloured} coloured pixels)"
+    assert page.blocked == [], page.blocked  # nothing was fetched from the network
