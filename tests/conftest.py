@@ -69,7 +69,7 @@ class Site:
             "site_dir": "site",
             "theme": {"name": "material", "font": False},  # no web fonts: works offline
             "plugins": ["search", {"postmortems": self.plugin_options}],
-            **self.extra_config,
+            **self.extra_config,  # may replace plugins
         }
         path = self.root / "mkdocs.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

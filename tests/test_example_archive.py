@@ -112,3 +112,29 @@ def test_build_writes_nothing_outside_site_dir(tmp_path: Path) -> None:
     site_dir = repo_copy / config["site_dir"]
     after = {p: p.stat().st_mtime_ns for p in repo_copy.rglob("*") if not p.is_relative_to(site_dir) and p != site_dir}
     assert after == before
+
+
+def test_example_redacted_build_has_no_names(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs-redacted.yml"), "-d", str(dest)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    exe = shutil.which("postmortem")
+    if exe:
+        check = subprocess.run(
+            [exe, "check-redaction", str(dest), "--roster", "people.yml"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert check.returncode == 0, check.stdout
+    page = (dest / "2024" / "2024-03-12-payments-db-failover" / "index.html").read_text()
+    assert "Dana Smith" not in page and "Incident commander" in page

@@ -14,10 +14,12 @@ import click
 from . import exports
 from .actions import ActionRow
 from .archive import Archive
+from .leakcheck import DEFAULT_EXCLUDE, scan
 from .loader import is_postmortem, load_all
 from .model import FrontMatter
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
+from .redact import Redactor, RosterError, load_roster, person_names
 from .service_map import ServiceMapError, load_service_map, services_for_paths
 from .settings import Settings
 from .slugs import slugify
@@ -283,6 +285,46 @@ def _table(rows: list[ActionRow]) -> str:
     if any(r.due_is_default for r in rows):
         lines.append("* due date from the severity's action-item SLO (none was given)")
     return "\n".join(lines)
+
+
+@cli.command("check-redaction")
+@click.argument("site_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="People to look for.")
+@click.option(
+    "--config",
+    "-f",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also look for every name in the archive's front matter (default: ./mkdocs.yml if present).",
+)
+@click.option("--exclude", multiple=True, help="Glob of site paths to skip (repeatable); theme assets by default.")
+def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | None, exclude: tuple[str, ...]) -> None:
+    """Fail (exit 1) if any known name, alias, handle or e-mail remains anywhere in a built site."""
+    entries = []
+    if roster is not None:
+        try:
+            entries = load_roster(roster)
+        except RosterError as exc:
+            raise CliError(str(exc)) from None
+    names: list[str] = []
+    if config_file is None and Path("mkdocs.yml").is_file():
+        config_file = Path("mkdocs.yml")
+    if config_file is not None:
+        _, postmortems = _load(config_file)
+        names = person_names(postmortems)
+    redactor = Redactor(entries, names)
+    if not redactor.needles:
+        raise CliError("no names to look for", "pass --roster people.yml and/or --config mkdocs.yml")
+    leaks = scan(site_dir, redactor, exclude=(*DEFAULT_EXCLUDE, *exclude))
+    for leak in leaks:
+        click.echo(f"{site_dir / leak.path}: {leak.found!r}")
+    if leaks:
+        click.echo(
+            f"{len(leaks)} leak{'s' if len(leaks) != 1 else ''} of {len(redactor.needles)} known names", err=True
+        )
+        sys.exit(1)
+    click.echo(f"no leaks: {len(redactor.needles)} names checked in {site_dir}")
 
 
 @cli.command()

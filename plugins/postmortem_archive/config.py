@@ -20,6 +20,23 @@ from .settings import (
 from .taxonomy import TaxonomyError, load_taxonomy
 
 
+class RedactConfig(base.Config):
+    enabled = c.Type(bool, default=False)
+    """Replace engineers' names with stable pseudonyms everywhere in the built site."""
+
+    roster = c.Optional(c.File(exists=True))
+    """YAML list of people (name, aliases, handles, usernames, emails); keep it outside docs_dir."""
+
+    salt = c.Optional(c.Type(str))
+    """Secret for the pseudonyms ($POSTMORTEM_REDACTION_SALT overrides); without it they can be guessed."""
+
+    prefix = c.Type(str, default="Engineer")
+    """Pseudonyms read '<prefix> 7F3A2C'."""
+
+    leak_check = c.Type(bool, default=True)
+    """After the build, fail it if any known name is left in any file of site_dir."""
+
+
 class PostmortemsConfig(base.Config):
     severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
     """Severity levels, most severe first; any other value in front matter is an error."""
@@ -56,6 +73,9 @@ class PostmortemsConfig(base.Config):
 
     feed_entries = c.Type(int, default=20)
     """How many of the newest postmortems feed.xml lists."""
+
+    redact = c.SubConfig(RedactConfig)
+    """Redaction of names: see RedactConfig."""
 
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -18,14 +19,20 @@ from . import urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import export_files, generated_pages, insert_header
+from .leakcheck import scan
 from .loader import is_postmortem, load_all
 from .navigation import archive_nav
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
+from .redact import DEFAULT_SALT, Redactor, RosterEntry, RosterError, load_roster, person_names, redact_postmortem
 from .render import Renderer
 from .settings import Settings
+from .sweep import sweep
 
 log = get_plugin_logger(__name__)
+SALT_ENV = "POSTMORTEM_REDACTION_SALT"
+# Plugins that publish people's names (git authors) or render text into images a text sweep cannot reach.
+INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -51,6 +58,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # big listing tables cost seconds in Markdown's HTML parser (measured on 1,000 postmortems).
         self.inserts: dict[str, dict[str, str]] = {}
         self.token = secrets.token_hex(8)  # unguessable, so a body cannot contain a placeholder
+        self.redactor: Redactor | None = None
+        self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
+        self.roster: list[RosterEntry] = []
+        self.salt = DEFAULT_SALT
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -64,17 +75,55 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.settings = to_settings(self.config, serve=self.is_serve)
         except OptionError as exc:
             raise PluginError(f"postmortems: {exc}") from exc
+        if self.config.redact.enabled:
+            self._configure_redaction(config)
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
         return config
 
+    def _configure_redaction(self, config: MkDocsConfig) -> None:
+        opts = self.config.redact
+        clash = sorted(set(config.plugins) & INCOMPATIBLE_WITH_REDACTION)
+        if clash:
+            raise PluginError(
+                f"postmortems: redaction is on, but the plugin(s) {', '.join(clash)} put people's names "
+                "(git authors) or text into images the redaction cannot reach; remove them or turn redaction off"
+            )
+        if opts.roster:
+            roster = Path(opts.roster).resolve()
+            if roster.is_relative_to(Path(config.docs_dir).resolve()):
+                raise PluginError(
+                    f"postmortems: redact.roster {opts.roster} is inside docs_dir, so it would be "
+                    "published; move it next to mkdocs.yml"
+                )
+            try:
+                self.roster = load_roster(roster)
+            except RosterError as exc:
+                raise PluginError(f"postmortems: {exc}") from None
+        self.salt = os.environ.get(SALT_ENV) or opts.salt or DEFAULT_SALT
+        if self.salt == DEFAULT_SALT:
+            log.info(f"redaction uses the default salt: set ${SALT_ENV} so pseudonyms cannot be guessed")
+
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Validate before MkDocs cleans site_dir: a broken archive must not cost the last good site.
-        sources = [f for f in get_files(config).documentation_pages() if is_postmortem(f.src_uri, self.settings)]
+        docs = get_files(config)
+        sources = [f for f in docs.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
         try:
             self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
+        if self.config.redact.enabled:
+            redactor = Redactor(
+                self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix
+            )
+            named = [f.src_uri for f in docs if redactor.find(f.src_uri.replace("-", " ").replace("_", " "))]
+            if named:
+                raise PluginError(
+                    "postmortems: redaction is on, but these file names contain a person's name and would be "
+                    "published in URLs; rename them: " + ", ".join(named)
+                )
+            self.redactor = redactor
+            self.postmortems = [redact_postmortem(pm, redactor) for pm in self.postmortems]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         postmortems = [pm for pm in self.postmortems if files.get_file_from_path(pm.src_path) is not None]
@@ -89,6 +138,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         for asset in (urls.ASSET_CSS, urls.ASSET_JS):
             self._add(files, config, asset, (ASSETS / Path(asset).name).read_text(encoding="utf-8"))
+        theme_dirs = [Path(d).resolve() for d in config.theme.dirs]
+        self.static_assets = {urls.ASSET_CSS, urls.ASSET_JS} | {
+            f.dest_uri
+            for f in files
+            if f.abs_src_path
+            and not f.is_documentation_page()
+            and any(Path(f.abs_src_path).resolve().is_relative_to(d) for d in theme_dirs)
+        }
         self.pattern_pages = {
             urls.pattern_page(p.id): p.id
             for p in self.settings.taxonomy.patterns
@@ -142,6 +199,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        result = self._page_markdown(markdown, page)
+        if self.redactor is None:
+            return result
+        # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
+        page.meta = self.redactor.redact_value(page.meta)
+        return self.redactor.redact(markdown if result is None else result)
+
+    def _page_markdown(self, markdown: str, page: Page) -> str | None:
         if self.renderer is None:
             return None
         link = urls.Linker(page.url, self.url_of)
@@ -168,10 +233,25 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         inserts = self.inserts.pop(page.file.src_uri, None)
-        if not inserts:
-            return None
-        for placeholder, fragment in inserts.items():
+        for placeholder, fragment in (inserts or {}).items():
             if placeholder not in content:
                 raise PluginError(f"postmortems: {page.file.src_uri}: lost the placeholder for generated HTML")
             content = content.replace(placeholder, fragment, 1)
-        return content
+        # The search index is built from this content: redact it here, attributes and comments included.
+        return self.redactor.redact(content) if self.redactor else content
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        # The whole page as the theme rendered it: nav, title, meta tags.
+        return self.redactor.redact(output) if self.redactor else None
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.redactor is None:
+            return
+        site_dir = Path(config.site_dir)
+        sweep(site_dir, self.redactor)
+        if self.config.redact.leak_check:
+            leaks = scan(site_dir, self.redactor, exclude=self.static_assets)
+            if leaks:
+                shown = "\n".join(f"  {leak}" for leak in leaks[:50])
+                more = f"\n  ... and {len(leaks) - 50} more" if len(leaks) > 50 else ""
+                raise PluginError(f"postmortems: redaction leak check failed, names remain in site/:\n{shown}{more}")

@@ -1,0 +1,211 @@
+"""Redaction of engineers' names: a fixed list of names, whole words, any case, any accents.
+
+No guessing (NER misses all-caps names and tags log fragments as people): names
+come from person fields in front matter and a roster. Matching runs on a folded
+copy of the text (NFKD, diacritics dropped, casefolded, whitespace runs collapsed
+to one space) with an Aho-Corasick automaton, so cost stays linear in the text
+however many names there are; matches map back to spans of the original text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+DEFAULT_SALT = "postmortem-archive"
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Folded text and, for each folded character, the index of the original character it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for index, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                origin.append(index)
+            in_space = True
+            continue
+        in_space = False
+        folded = ch if ch.isascii() and not ch.isupper() else _fold_char(ch)
+        out.append(folded)
+        origin.extend([index] * len(folded))
+    return "".join(out), origin
+
+
+def fold_text(text: str) -> str:
+    return fold(text)[0].strip()
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+class RosterEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: StrictStr
+    aliases: list[StrictStr] = Field(default_factory=list)  # other spellings, first names, nicknames
+    handles: list[StrictStr] = Field(default_factory=list)  # chat handles, e.g. @dsmith
+    usernames: list[StrictStr] = Field(default_factory=list)  # logins, e.g. dsmith
+    emails: list[StrictStr] = Field(default_factory=list)
+
+    def needles(self) -> list[str]:
+        # Handles as written ("@spark"): the bare word may be an ordinary one ("spark"). List logins
+        # that appear bare under usernames.
+        return [self.name, *self.aliases, *self.handles, *self.usernames, *self.emails]
+
+
+class RosterError(ValueError):
+    pass
+
+
+def load_roster(path: Path) -> list[RosterEntry]:
+    """A YAML list of people: name, aliases, handles, usernames, emails."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RosterError(f"{path}: cannot read the roster: {exc}") from None
+    if not isinstance(data, list):
+        raise RosterError(f"{path}: expected a list of people (name, aliases, handles, usernames, emails)")
+    entries, problems = [], []
+    for index, item in enumerate(data):
+        try:
+            entries.append(RosterEntry.model_validate(item))
+        except ValidationError as exc:
+            problems += [f"{path}: [{index}].{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    if problems:
+        raise RosterError("\n".join(problems))
+    return entries
+
+
+@dataclass
+class Person:
+    key: str  # folded canonical name: the pseudonym derives from it
+    needles: set[str] = field(default_factory=set)  # folded strings that identify the person
+
+
+class Redactor:
+    """Replaces every known name, alias, handle, username and e-mail with the person's pseudonym."""
+
+    def __init__(
+        self, roster: Iterable[RosterEntry], names: Iterable[str], *, salt: str = DEFAULT_SALT, prefix: str = "Engineer"
+    ) -> None:
+        self.prefix = prefix
+        self._salt = salt.encode("utf-8")
+        self.people: dict[str, Person] = {}
+        owner: dict[str, str] = {}  # needle -> person key
+        for entry in roster:
+            person = self.people.setdefault(fold_text(entry.name), Person(fold_text(entry.name)))
+            for needle in entry.needles():
+                folded = fold_text(needle)
+                if folded:
+                    person.needles.add(folded)
+                    owner.setdefault(folded, person.key)
+        for name in names:
+            folded = fold_text(name)
+            if folded and folded not in owner:  # a name written in front matter but not in the roster
+                self.people[folded] = Person(folded, {folded})
+                owner[folded] = folded
+        self._owner = owner
+        self.pseudonyms = self._pseudonyms()
+        self._automaton = ahocorasick.Automaton()
+        for needle in owner:
+            self._automaton.add_word(needle, needle)
+        if owner:
+            self._automaton.make_automaton()
+
+    def _pseudonyms(self) -> dict[str, str]:
+        # HMAC of the name with a site secret: stable across builds and archive growth, not reversible
+        # by hashing a list of candidate names unless the salt is known. 6 hex digits; on the rare
+        # collision, the colliding people get 10.
+        def code(key: str, length: int) -> str:
+            return hmac.new(self._salt, key.encode("utf-8"), hashlib.sha256).hexdigest()[:length].upper()
+
+        short = {key: code(key, 6) for key in self.people}
+        counts: dict[str, int] = {}
+        for value in short.values():
+            counts[value] = counts.get(value, 0) + 1
+        return {key: f"{self.prefix} {code(key, 10) if counts[value] > 1 else value}" for key, value in short.items()}
+
+    @property
+    def needles(self) -> list[str]:
+        """Every folded string that identifies somebody (for the leak check)."""
+        return sorted(self._owner)
+
+    def pseudonym(self, name: str) -> str | None:
+        key = self._owner.get(fold_text(name))
+        return self.pseudonyms[key] if key else None
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Whole-word matches as (start, end, needle) spans of the original text, leftmost-longest."""
+        if not self._owner or not text:
+            return []
+        folded, origin = fold(text)
+        candidates = []
+        for end, needle in self._automaton.iter(folded):
+            start = end - len(needle) + 1
+            before = folded[start - 1] if start > 0 else " "
+            after = folded[end + 1] if end + 1 < len(folded) else " "
+            if not _is_word(before) and not _is_word(after):
+                candidates.append((start, end, needle))
+        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        spans, last_end = [], -1
+        for start, end, needle in candidates:
+            if start > last_end:
+                spans.append((origin[start], origin[end] + 1, needle))
+                last_end = end
+        return spans
+
+    def redact(self, text: str) -> str:
+        spans = self.find(text)
+        if not spans:
+            return text
+        out, position = [], 0
+        for start, end, needle in spans:
+            out += [text[position:start], self.pseudonyms[self._owner[needle]]]
+            position = end
+        out.append(text[position:])
+        return "".join(out)
+
+    def redact_value(self, value: Any) -> Any:
+        """Redact every string inside a value: str, list, tuple, dict, pydantic model."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_value(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.redact_value(v) for v in value)
+        if isinstance(value, dict):
+            return {self.redact_value(k): self.redact_value(v) for k, v in value.items()}
+        if isinstance(value, BaseModel):
+            return value.model_copy(
+                update={name: self.redact_value(getattr(value, name)) for name in type(value).model_fields}
+            )
+        return value
+
+
+def redact_postmortem(pm: Any, redactor: Redactor) -> Any:
+    """A copy of a Postmortem with every string of its front matter and body redacted."""
+    return replace(pm, meta=redactor.redact_value(pm.meta), body=redactor.redact(pm.body))
+
+
+def person_names(postmortems: Iterable[Any]) -> list[str]:
+    return [name for pm in postmortems for name in pm.people_names]
