@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -15,8 +16,10 @@ from . import exports
 from .actions import ActionRow
 from .archive import Archive
 from .leakcheck import DEFAULT_EXCLUDE, scan
+from .lint import DEFAULT_REQUIRED_SECTIONS, RULES, LintConfig, lint_file
 from .loader import is_postmortem, load_all
 from .model import FrontMatter
+from .new import create as create_postmortem
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
 from .redact import Redactor, RosterError, load_roster, person_names
@@ -43,6 +46,7 @@ class SiteInfo:
     settings: Settings
     site_url: str
     use_directory_urls: bool
+    lint: LintConfig = field(default_factory=LintConfig)
 
 
 def _site(config_file: Path) -> SiteInfo:
@@ -65,7 +69,12 @@ def _site(config_file: Path) -> SiteInfo:
         settings = to_settings(plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig())
     except OptionError as exc:
         raise CliError(f"{config_file}: postmortems: {exc}") from None
-    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls)
+    options = plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig()
+    lint = LintConfig(
+        disable=frozenset(options.lint.disable),
+        required_sections=dict(options.lint.required_sections or DEFAULT_REQUIRED_SECTIONS),
+    )
+    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls, lint)
 
 
 def page_url(src_uri: str, site: SiteInfo) -> str:
@@ -285,6 +294,85 @@ def _table(rows: list[ActionRow]) -> str:
     if any(r.due_is_default for r in rows):
         lines.append("* due date from the severity's action-item SLO (none was given)")
     return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("title")
+@CONFIG_OPTION
+@click.option("--severity", "-s", required=True, help="Severity level, e.g. SEV2.")
+@click.option("--date", "date_", help="Incident date (YYYY-MM-DD); default: today.")
+@click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Team involved (repeatable).")
+def new(
+    title: str, config_file: Path, severity: str, date_: str | None, services: tuple[str, ...], teams: tuple[str, ...]
+) -> None:
+    """Create postmortems/<year>/<date>-<slug>.md from a template sized to the severity; prints its path."""
+    site = _site(config_file)
+    if severity not in site.settings.severities:
+        raise CliError(f"unknown severity {severity!r}", f"use one of {', '.join(site.settings.severities)}")
+    try:
+        day = dt.date.fromisoformat(date_) if date_ else dt.date.today()
+    except ValueError:
+        raise CliError(f"--date must look like 2024-03-12, got {date_!r}") from None
+    if not title.strip():
+        raise CliError("the title is empty")
+    full = site.settings.severities.index(severity) < 2  # the two most severe levels get every section
+    try:
+        path = create_postmortem(site.docs_dir, title.strip(), severity, day, list(services), list(teams), full)
+    except FileExistsError as exc:
+        raise CliError(f"{exc.filename} already exists; not overwriting it", "pick another title or date") from None
+    click.echo(path)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@CONFIG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("--list-rules", is_flag=True, help="Print every rule and exit.")
+def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, list_rules: bool) -> None:
+    """Check postmortems: schema, blameless language, action items, required sections.
+
+    PATHS are files or directories (default: every postmortem of the archive). Errors exit 1.
+    """
+    if list_rules:
+        for rule in RULES.values():
+            click.echo(f"{rule.id}  {rule.level:<7}  {rule.title}")
+        return
+    site = _site(config_file) if config_file.is_file() else SiteInfo(Path("postmortems"), Settings(), "", True)
+    files = _lint_targets(paths, site)
+    findings = sorted(f for path, raw in files for f in lint_file(path, raw, site.settings, site.lint))
+    if fmt == "json":
+        click.echo(json.dumps([{**asdict(f), "level": f.level} for f in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.github() if fmt == "github" else str(finding))
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    if fmt == "text":
+        click.echo(
+            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {errors} error"
+            f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
+            err=True,
+        )
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _lint_targets(paths: tuple[Path, ...], site: SiteInfo) -> list[tuple[str, bytes]]:
+    if not paths:  # the whole archive, with paths as seen from here (what CI annotations need)
+        return [(os.path.relpath(site.docs_dir / src), raw) for src, raw in collect(site.docs_dir, site.settings)]
+    found: list[tuple[str, bytes]] = []
+    docs = site.docs_dir.resolve()
+    for path in paths:
+        for file in sorted(path.rglob("*.md")) if path.is_dir() else [path]:
+            resolved = file.resolve()
+            if resolved.is_relative_to(docs):
+                src = resolved.relative_to(docs).as_posix()
+                if path.is_dir() and not is_postmortem(src, site.settings):
+                    continue
+            found.append((file.as_posix(), file.read_bytes()))
+    return found
 
 
 @cli.command("check-redaction")

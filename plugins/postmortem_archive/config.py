@@ -37,6 +37,14 @@ class RedactConfig(base.Config):
     """After the build, fail it if any known name is left in any file of site_dir."""
 
 
+class LintOptionsConfig(base.Config):
+    disable = c.ListOfItems(c.Type(str), default=[])
+    """Rule ids (PM101...) that `postmortem lint` does not report for this site."""
+
+    required_sections = c.Optional(c.DictOfItems(c.ListOfItems(c.Type(str))))
+    """Section headings each severity needs (default: SEV1 Summary, Impact, Timeline, Contributing factors...)."""
+
+
 class PostmortemsConfig(base.Config):
     severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
     """Severity levels, most severe first; any other value in front matter is an error."""
@@ -73,6 +81,9 @@ class PostmortemsConfig(base.Config):
 
     feed_entries = c.Type(int, default=20)
     """How many of the newest postmortems feed.xml lists."""
+
+    lint = c.SubConfig(LintOptionsConfig)
+    """Settings of `postmortem lint`."""
 
     redact = c.SubConfig(RedactConfig)
     """Redaction of names: see RedactConfig."""

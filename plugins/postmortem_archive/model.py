@@ -152,6 +152,10 @@ class ActionItem(_Strict):
         return not self.is_closed and self.due is not None and self.due < today
 
 
+class LintOptions(_Strict):
+    disable: list[Annotated[StrictStr, StringConstraints(pattern=r"^PM\d{3}$")]] = Field(default_factory=list)
+
+
 class FrontMatter(_Strict):
     """The validated front matter of one postmortem (schema v1)."""
 
@@ -177,6 +181,7 @@ class FrontMatter(_Strict):
     people: People = Field(default_factory=People)
     action_items: list[ActionItem] = Field(default_factory=list)
     related: list[Text] = Field(default_factory=list)
+    lint: LintOptions | None = None  # per-file lint settings, e.g. {disable: [PM201]}
 
     @field_validator("id")
     @classmethod
