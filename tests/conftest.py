@@ -85,10 +85,10 @@ class Site:
             config.plugins.on_shutdown()
         return self.site
 
-    def build_error(self) -> str:
-        """Build, expecting failure; return the error MkDocs logged (marked as expected)."""
+    def _failing_build(self, level: int) -> list[logging.LogRecord]:
+        """Build, expecting MkDocs to abort; the records at `level` or above, marked as expected."""
         records: list[logging.LogRecord] = []
-        handler = logging.Handler(logging.ERROR)
+        handler = logging.Handler(level)
         handler.emit = records.append  # type: ignore[method-assign]
         logging.getLogger("mkdocs").addHandler(handler)
         try:
@@ -98,23 +98,17 @@ class Site:
             logging.getLogger("mkdocs").removeHandler(handler)
         for record in records:
             record.expected = True
+        return records
+
+    def build_error(self) -> str:
+        """Build, expecting failure; return the error MkDocs logged."""
+        records = self._failing_build(logging.ERROR)
         assert records, "the build failed without logging why"
         return "\n".join(r.getMessage() for r in records)
 
     def build_error_or_warning(self) -> str:
         """Build, expecting strict mode to stop it on a warning or an error; return those messages."""
-        records: list[logging.LogRecord] = []
-        handler = logging.Handler(logging.WARNING)
-        handler.emit = records.append  # type: ignore[method-assign]
-        logging.getLogger("mkdocs").addHandler(handler)
-        try:
-            with pytest.raises(Abort):
-                self.build()
-        finally:
-            logging.getLogger("mkdocs").removeHandler(handler)
-        for record in records:
-            record.expected = True
-        return "\n".join(r.getMessage() for r in records)
+        return "\n".join(r.getMessage() for r in self._failing_build(logging.WARNING))
 
     def cli_build(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Build with the real `mkdocs` command."""

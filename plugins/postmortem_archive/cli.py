@@ -114,22 +114,6 @@ def cli() -> None:
     """Tools for a postmortem archive built with the `postmortems` MkDocs plugin."""
 
 
-@cli.command()
-@click.option(
-    "--config",
-    "-f",
-    "config_file",
-    type=click.Path(path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="The archive's MkDocs config.",
-)
-def validate(config_file: Path) -> None:
-    """Check every postmortem's front matter, as the build does; exit 1 on any problem."""
-    site, postmortems = _load(config_file)
-    click.echo(f"{len(postmortems)} postmortems valid in {site.docs_dir}")
-
-
 CONFIG_OPTION = click.option(
     "--config",
     "-f",
@@ -139,6 +123,14 @@ CONFIG_OPTION = click.option(
     show_default=True,
     help="The archive's MkDocs config.",
 )
+
+
+@cli.command()
+@CONFIG_OPTION
+def validate(config_file: Path) -> None:
+    """Check every postmortem's front matter, as the build does; exit 1 on any problem."""
+    site, postmortems = _load(config_file)
+    click.echo(f"{len(postmortems)} postmortems valid in {site.docs_dir}")
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .actions import ActionRow
+from .model import ActionStatus, ActionType, Priority, Status
 from .postmortem import Postmortem
 from .render import safe_url
 
@@ -40,7 +41,7 @@ class ExportedPostmortem(_Export):
     title: str
     date: dt.date
     severity: str
-    status: Literal["draft", "in-review", "final"]
+    status: Status
     summary: str | None
     services: list[str]
     teams: list[str]
@@ -83,9 +84,9 @@ class ExportedActionItem(_Export):
     team: str | None
     due: dt.date | None
     due_is_default: bool
-    status: Literal["open", "in-progress", "done", "wont-fix"]
-    type: Literal["mitigation", "process", "tooling", "architecture", "monitoring"] | None
-    priority: Literal["P0", "P1", "P2", "P3"] | None
+    status: ActionStatus
+    type: ActionType | None
+    priority: Priority | None
     priority_is_default: bool
     ticket: str | None
     ticket_url: str | None
