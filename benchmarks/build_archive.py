@@ -124,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--full-nav", action="store_true")
+    parser.add_argument("--redact", action="store_true", help="also build with redaction of the 200 synthetic people")
     args = parser.parse_args()
     rng = random.Random(42)
     files = dict(synthetic(i, rng) for i in range(args.count))
@@ -132,6 +133,12 @@ def main() -> int:
             "postmortems plugin (index-only nav)": (["search", {"postmortems": {"today": "2026-11-23"}}], None),
             "plain MkDocs + Material, index-only nav": (["search"], ["index.md"]),
         }
+        if args.redact:
+            redact = {"enabled": True, "salt": "benchmark"}
+            runs["postmortems plugin with redaction"] = (
+                ["search", {"postmortems": {"today": "2026-11-23", "redact": redact}}],
+                None,
+            )
         if args.full_nav:
             runs["plain MkDocs + Material, every page in nav"] = (["search"], None)
         print(f"{args.count} synthetic postmortems, {os.cpu_count()} CPUs")

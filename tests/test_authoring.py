@@ -295,5 +295,5 @@ def test_edit_link_on_postmortems_not_on_generated_pages(tmp_path: Path) -> None
     assert edit["href"].endswith("edit/main/postmortems/2024/2024-03-12-payments-db-failover.md")
     listing = BeautifulSoup((dest / "incidents" / "index.html").read_text(), "html.parser")
     assert listing.select_one("a.md-content__button[title='Edit this page']") is None
-    guide = BeautifulSoup((dest / "guide" / "writing" / "index.html").read_text(), "html.parser")
+    guide = BeautifulSoup((dest / "guide" / "index.html").read_text(), "html.parser")
     assert "postmortem new" in guide.get_text()
