@@ -33,8 +33,17 @@ class Leak:
 
 
 def _variants(text: str) -> list[str]:
-    decoded = html.unescape(text)
-    return [text, decoded, unquote(decoded), _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), decoded)]
+    """The text and its decodings, each only when it differs (each variant costs a scan)."""
+    out = [text]
+    decoded = html.unescape(text) if "&" in text else text
+    for variant in (
+        decoded,
+        unquote(decoded) if "%" in decoded else decoded,
+        _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), decoded) if "\\u" in decoded else decoded,
+    ):
+        if variant not in out:
+            out.append(variant)
+    return out
 
 
 def _read(path: Path) -> str | None:

@@ -60,6 +60,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.token = secrets.token_hex(8)  # unguessable, so a body cannot contain a placeholder
         self.redactor: Redactor | None = None
         self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
+        self.redacted_pages: set[str] = set()  # pages on_post_page redacted: the sweep skips them
         self.roster: list[RosterEntry] = []
         self.salt = DEFAULT_SALT
 
@@ -242,13 +243,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         # The whole page as the theme rendered it: nav, title, meta tags.
-        return self.redactor.redact(output) if self.redactor else None
+        if self.redactor is None:
+            return None
+        self.redacted_pages.add(page.file.dest_uri)
+        return self.redactor.redact(output)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.redactor is None:
             return
         site_dir = Path(config.site_dir)
-        sweep(site_dir, self.redactor)
+        sweep(site_dir, self.redactor, done=self.redacted_pages)
         if self.config.redact.leak_check:
             leaks = scan(site_dir, self.redactor, exclude=self.static_assets)
             if leaks:

@@ -9,10 +9,12 @@ however many names there are; matches map back to spans of the original text.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -31,8 +33,57 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """Folded text and, for each folded character, the index of the original character it came from."""
+class _FoldTable(dict[int, str]):
+    """str.translate table: each character to its folded form when that is one character long
+    (so the translation keeps every position), whitespace to a space. Filled as characters appear."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = " " if ch.isspace() else _fold_char(ch)
+        value = folded if len(folded) == 1 else ch  # 'ß' -> 'ss' changes length: left to the slow path
+        self[code] = value
+        return value
+
+
+_TABLE = _FoldTable()
+_SPACES = re.compile(r" {2,}")
+
+
+def _needs_slow_fold(translated: str) -> bool:
+    # Characters whose fold is not one character were kept as they are; casefold changes them.
+    return not translated.isascii() and translated != translated.casefold()
+
+
+def fold(text: str) -> tuple[str, Callable[[int], int]]:
+    """Folded text, and a function from a folded position to the original text's position."""
+    translated = text.translate(_TABLE)
+    if _needs_slow_fold(translated):
+        folded, origin = _fold_slow(text)
+        return folded, origin.__getitem__
+    # Fast path (C-speed translate): positions are unchanged except where whitespace runs collapse,
+    # so record only where each kept segment starts, in the folded and in the original text.
+    if "  " not in translated:
+        return translated, int
+    parts: list[str] = []
+    folded_starts: list[int] = [0]
+    original_starts: list[int] = [0]
+    position = length = 0
+    for run in _SPACES.finditer(translated):
+        parts.append(translated[position : run.start() + 1])
+        length += run.start() + 1 - position
+        position = run.end()
+        folded_starts.append(length)
+        original_starts.append(position)
+    parts.append(translated[position:])
+
+    def original(index: int) -> int:
+        segment = bisect.bisect_right(folded_starts, index) - 1
+        return original_starts[segment] + index - folded_starts[segment]
+
+    return "".join(parts), original
+
+
+def _fold_slow(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     origin: list[int] = []
     in_space = False
@@ -44,7 +95,7 @@ def fold(text: str) -> tuple[str, list[int]]:
             in_space = True
             continue
         in_space = False
-        folded = ch if ch.isascii() and not ch.isupper() else _fold_char(ch)
+        folded = _fold_char(ch)
         out.append(folded)
         origin.extend([index] * len(folded))
     return "".join(out), origin
@@ -158,7 +209,7 @@ class Redactor:
         """Whole-word matches as (start, end, needle) spans of the original text, leftmost-longest."""
         if not self._owner or not text:
             return []
-        folded, origin = fold(text)
+        folded, original = fold(text)
         candidates = []
         for end, needle in self._automaton.iter(folded):
             start = end - len(needle) + 1
@@ -170,7 +221,7 @@ class Redactor:
         spans, last_end = [], -1
         for start, end, needle in candidates:
             if start > last_end:
-                spans.append((origin[start], origin[end] + 1, needle))
+                spans.append((original(start), original(end) + 1, needle))
                 last_end = end
         return spans
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 from .redact import Redactor
@@ -22,13 +23,16 @@ def _redact_json(text: str, redactor: Redactor) -> str:
     return json.dumps(redacted, separators=(",", ":"), ensure_ascii=False)
 
 
-def sweep(site_dir: Path, redactor: Redactor) -> list[str]:
-    """Redact text files under site_dir in place; returns the relative paths changed."""
+def sweep(site_dir: Path, redactor: Redactor, done: Collection[str] = ()) -> list[str]:
+    """Redact text files under site_dir in place, except `done` (already redacted pages);
+    returns the relative paths changed."""
     changed = []
     for path in sorted(site_dir.rglob("*")):
         if not path.is_file():
             continue
         relative = path.relative_to(site_dir).as_posix()
+        if relative in done:
+            continue
         if path.suffix == ".gz" and path.with_suffix("").suffix in TEXT_SUFFIXES:
             raw = gzip.decompress(path.read_bytes()).decode("utf-8")
             new = redactor.redact(raw)
