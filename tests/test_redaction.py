@@ -13,8 +13,11 @@ from urllib.parse import unquote
 
 import material
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Site, postmortem
+from postmortem_archive.redact import Redactor
 
 ROSTER = """\
 - name: Dana Smith
@@ -278,3 +281,32 @@ def test_plugins_that_publish_names_are_refused(site: Site) -> None:
     site.extra_config["plugins"] = [{"postmortems": site.plugin_options}, "social"]
     message = site.build_error()
     assert "redaction is on, but the plugin(s) material/social" in message
+
+
+name_part = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=2, max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    first=name_part,
+    last=name_part,
+    before=st.sampled_from(["", "Hi ", "(", "ping ", "«"]),
+    after=st.sampled_from(["", "'s", ".", ", ok", ")"]),
+    case=st.sampled_from(["lower", "upper", "title"]),
+)
+def test_any_name_is_found_in_any_case_and_context(first: str, last: str, before: str, after: str, case: str) -> None:
+    redactor = Redactor([], [f"{first} {last}"], salt="s")
+    written = getattr(f"{first}\n{last}", case)()
+    out = redactor.redact(f"{before}{written}{after}")
+    if _fold(getattr(f"{first} {last}", case)()) != _fold(f"{first} {last}"):
+        return  # a case change that is not a plain case change (e.g. 'ß'.upper() == 'SS') is another word
+    assert out == f"{before}{redactor.pseudonym(first + ' ' + last)}{after}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=name_part, text=st.text(max_size=60))
+def test_no_false_positive_inside_words(name: str, text: str) -> None:
+    redactor = Redactor([], [name], salt="s")
+    glued = f"x{name}y {text}"  # the name only appears inside a longer word here (and maybe in text)
+    out = redactor.redact(glued)
+    assert out.startswith(f"x{name}y ")

@@ -40,24 +40,20 @@ class _FoldTable(dict[int, str]):
     def __missing__(self, code: int) -> str:
         ch = chr(code)
         folded = " " if ch.isspace() else _fold_char(ch)
-        value = folded if len(folded) == 1 else ch  # 'ß' -> 'ss' changes length: left to the slow path
+        value = folded if len(folded) == 1 else _SLOW  # 'ß' -> 'ss' changes length: the slow path folds it
         self[code] = value
         return value
 
 
+_SLOW = "\uffff"  # a noncharacter: marks text the fast path cannot fold
 _TABLE = _FoldTable()
 _SPACES = re.compile(r" {2,}")
-
-
-def _needs_slow_fold(translated: str) -> bool:
-    # Characters whose fold is not one character were kept as they are; casefold changes them.
-    return not translated.isascii() and translated != translated.casefold()
 
 
 def fold(text: str) -> tuple[str, Callable[[int], int]]:
     """Folded text, and a function from a folded position to the original text's position."""
     translated = text.translate(_TABLE)
-    if _needs_slow_fold(translated):
+    if _SLOW in translated:
         folded, origin = _fold_slow(text)
         return folded, origin.__getitem__
     # Fast path (C-speed translate): positions are unchanged except where whitespace runs collapse,
@@ -221,7 +217,10 @@ class Redactor:
         spans, last_end = [], -1
         for start, end, needle in candidates:
             if start > last_end:
-                spans.append((original(start), original(end) + 1, needle))
+                stop = original(end) + 1
+                while stop < len(text) and unicodedata.combining(text[stop]):
+                    stop += 1  # combining marks after the last letter belong to it ('i' + U+0307)
+                spans.append((original(start), stop, needle))
                 last_end = end
         return spans
 
