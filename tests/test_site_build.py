@@ -288,3 +288,29 @@ def test_assets_are_linked(built: Site) -> None:
     soup = built.html("incidents/")
     assert any(s.get("src", "").endswith("assets/postmortems/archive.js") for s in soup.select("script"))
     assert (built.site / "assets" / "postmortems" / "archive.css").is_file()
+
+
+def test_site_can_override_a_template(site: Site) -> None:
+    for path, text in FIXTURE.items():
+        site.add(path, text)
+    override = site.root / "overrides" / "postmortems" / "facet_index.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '<div class="my-facets">{% for v in facet.values %}<a href="{{ link(facet_page(facet.key, v.slug)) }}">'
+        "{{ v.name }}={{ v.count }}</a> {% endfor %}</div>\n"
+    )
+    site.extra_config["theme"] = {"name": "material", "font": False, "custom_dir": "overrides"}
+    site.build()
+    links = site.html("tags/").select(".my-facets a")
+    assert [a.get_text() for a in links] == ["caching=1", "database=2", "dns=1"]
+    assert links[0]["href"] == "../tags/caching/"
+    assert site.html("incidents/").select_one("table.pm-table") is not None  # the others are the package's
+
+
+def test_explicit_nav_is_kept_without_postmortems(site: Site) -> None:
+    for path, text in FIXTURE.items():
+        site.add(path, text)
+    site.extra_config["nav"] = ["index.md", {"All incidents": "incidents/index.md"}, "2023/2023-05-01-db-outage.md"]
+    site.build()
+    nav = site.html("").select_one("nav.md-nav--primary")
+    assert [a.get_text(" ", strip=True) for a in nav.select("a.md-nav__link")] == ["Fixture archive", "All incidents"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -103,11 +104,16 @@ class Archive:
             )
             for key, title, label, values_of in FACETS
         }
-        self._by_value: dict[str, dict[str, list[Postmortem]]] = {"pattern": {}, "service": {}, "tag": {}}
+        # For similar(): each postmortem's value slugs, and the ids that have each value.
+        self._slugs_of: dict[str, dict[str, list[str]]] = {}
+        self._ordinal = {pm.id: pm.date.toordinal() for pm in self.postmortems}
+        self._ids_by_value: dict[str, dict[str, list[str]]] = {"pattern": {}, "service": {}, "tag": {}}
         for pm in self.postmortems:
-            for kind, names in (("pattern", pm.meta.patterns), ("service", pm.meta.services), ("tag", pm.meta.tags)):
-                for name in dict.fromkeys(slugify(n) for n in names):
-                    self._by_value[kind].setdefault(name, []).append(pm)
+            values = {"pattern": pm.meta.patterns, "service": pm.meta.services, "tag": pm.meta.tags}
+            self._slugs_of[pm.id] = {kind: list(dict.fromkeys(map(slugify, names))) for kind, names in values.items()}
+            for kind, slugs in self._slugs_of[pm.id].items():
+                for slug in slugs:
+                    self._ids_by_value[kind].setdefault(slug, []).append(pm.id)
         self.patterns = pattern_stats(settings.taxonomy.patterns, self.postmortems)
         self.actions = ActionReport(action_rows(self.postmortems, settings), settings.today)
         self._rows_of: dict[str, list[ActionRow]] = {}
@@ -140,24 +146,33 @@ class Archive:
         """Other incidents ranked by shared patterns (3), services (2) and tags (1), with the reasons.
 
         Explicit relations are left out (they are listed first, separately). Ties: newest, then id.
+        Scoring every pair is quadratic in the worst case, so the loop only adds integers; the
+        reasons are worked out for the few incidents shown.
         """
-        explicit = {other.id for other in self.related(pm)}
+        explicit = {other.id for other in self.related(pm)} | {pm.id}
         scores: dict[str, int] = {}
-        reasons: dict[str, list[str]] = {}
-        for kind, weight, names in (
-            ("pattern", 3, pm.meta.patterns),
-            ("service", 2, pm.meta.services),
-            ("tag", 1, pm.meta.tags),
+        for kind, weight in (("pattern", 3), ("service", 2), ("tag", 1)):
+            for slug in self._slugs_of[pm.id][kind]:
+                for other_id in self._ids_by_value[kind][slug]:
+                    scores[other_id] = scores.get(other_id, 0) + weight
+        for other_id in explicit:
+            scores.pop(other_id, None)
+        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], -self._ordinal[i], i))
+        return [(self.by_id[i], self._reasons(pm, self.by_id[i])) for i in ranked]
+
+    def _reasons(self, pm: Postmortem, other: Postmortem) -> list[str]:
+        reasons = []
+        for kind, mine, theirs in (
+            ("pattern", pm.meta.patterns, other.meta.patterns),
+            ("service", pm.meta.services, other.meta.services),
+            ("tag", pm.meta.tags, other.meta.tags),
         ):
-            for name in names:
-                for other in self._by_value[kind].get(slugify(name), ()):
-                    if other.id == pm.id or other.id in explicit:
-                        continue
-                    scores[other.id] = scores.get(other.id, 0) + weight
+            shared = {slugify(name) for name in theirs}
+            for name in dict.fromkeys(mine):
+                if slugify(name) in shared:
                     label = self.settings.taxonomy.get(name).title if kind == "pattern" else name
-                    reasons.setdefault(other.id, []).append(f"same {kind}: {label}")
-        ranked = sorted(scores, key=lambda i: (-scores[i], -self.by_id[i].date.toordinal(), i))
-        return [(self.by_id[i], reasons[i]) for i in ranked[:limit]]
+                    reasons.append(f"same {kind}: {label}")
+        return reasons
 
     def related(self, pm: Postmortem) -> list[Postmortem]:
         """Explicit relations in both directions (`related:` here, or there pointing here)."""
