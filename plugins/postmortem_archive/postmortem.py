@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .model import FrontMatter
+from .source import line_of
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,7 @@ class Postmortem:
 
     def line_of(self, loc: tuple[str | int, ...]) -> int:
         """1-based source line of a front-matter field (or of its closest parent)."""
-        for end in range(len(loc), -1, -1):
-            if loc[:end] in self.lines:
-                return self.lines[loc[:end]]
-        return 1
+        return line_of(self.lines, loc)
 
     @property
     def title(self) -> str:

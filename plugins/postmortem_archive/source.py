@@ -33,11 +33,15 @@ class Source:
     lines: dict[Loc, int] = field(default_factory=dict)  # YAML location -> 1-based line
 
     def line_of(self, loc: Loc) -> int:
-        """Line of the closest enclosing YAML node for a location (missing keys -> parent)."""
-        for end in range(len(loc), -1, -1):
-            if loc[:end] in self.lines:
-                return self.lines[loc[:end]]
-        return 1
+        return line_of(self.lines, loc)
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int:
+    """Line of the closest enclosing YAML node for a location (a missing key -> its parent)."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
 
 
 def decode(path: str, raw: bytes) -> str | Problem:
@@ -56,14 +60,14 @@ def decode(path: str, raw: bytes) -> str | Problem:
 
 def split(path: str, text: str) -> tuple[str, str, int] | Problem:
     """Return (yaml_text, body, body_line). Front matter must open on line 1."""
-    lines = text.splitlines(keepends=True)
-    if not lines or not _OPEN.fullmatch(lines[0].rstrip("\r\n")):
+    lines = text.split("\n")  # not splitlines(): it also breaks at characters a value may contain
+    if not _OPEN.fullmatch(lines[0].rstrip("\r")):
         return Problem(
             path, 1, "front matter", "missing: a postmortem must start with a '---' line, then YAML, then '---'"
         )
     for index in range(1, len(lines)):
-        if _CLOSE.fullmatch(lines[index].rstrip("\r\n")):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+        if _CLOSE.fullmatch(lines[index].rstrip("\r")):
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
     return Problem(path, 1, "front matter", "not closed: add a '---' line after the YAML")
 
 
@@ -86,7 +90,7 @@ def _walk(node: yaml.Node, loc: Loc, offset: int, lines: dict[Loc, int], path: s
                     Problem(
                         path,
                         key_node.start_mark.line + offset,
-                        _dotted((*loc, key)),
+                        dotted((*loc, key)),
                         "duplicate key; YAML keeps only the last one",
                     )
                 )
@@ -98,14 +102,11 @@ def _walk(node: yaml.Node, loc: Loc, offset: int, lines: dict[Loc, int], path: s
             _walk(item, (*loc, index), offset, lines, path, problems)
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "front matter"
-
-
-dotted = _dotted
 
 
 def load(path: str, raw: bytes) -> Source | list[Problem]:
