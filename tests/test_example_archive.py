@@ -14,6 +14,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from conftest import REPO, TODAY
+from postmortem_archive.archive import Archive
 from postmortem_archive.cli import collect
 from postmortem_archive.loader import load_all
 from postmortem_archive.settings import Settings
@@ -65,7 +66,7 @@ def test_example_is_realistic() -> None:
     assert len({t for m in metas for t in m.teams}) >= 4
     statuses = {i.status for m in metas for i in m.action_items}
     assert statuses == {"open", "in-progress", "done", "wont-fix"}
-    overdue = [i for m in metas for i in m.action_items if i.is_overdue(settings.today)]
+    overdue = [row for row in Archive(postmortems, settings).actions.rows if row.overdue]
     assert len(overdue) >= 3
     for pm in postmortems:
         if pm.meta.status == "final":

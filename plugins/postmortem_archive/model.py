@@ -148,9 +148,6 @@ class ActionItem(_Strict):
     def is_closed(self) -> bool:
         return self.status in ("done", "wont-fix")
 
-    def is_overdue(self, today: dt.date) -> bool:
-        return not self.is_closed and self.due is not None and self.due < today
-
 
 class LintOptions(_Strict):
     disable: list[Annotated[StrictStr, StringConstraints(pattern=r"^PM\d{3}$")]] = Field(default_factory=list)
