@@ -314,3 +314,22 @@ def test_explicit_nav_is_kept_without_postmortems(site: Site) -> None:
     site.build()
     nav = site.html("").select_one("nav.md-nav--primary")
     assert [a.get_text(" ", strip=True) for a in nav.select("a.md-nav__link")] == ["Fixture archive", "All incidents"]
+
+
+def test_links_resolve_without_directory_urls(site: Site) -> None:
+    for path, text in FIXTURE.items():
+        site.add(path, text)
+    site.extra_config["use_directory_urls"] = False
+    site.build()
+    checked = 0
+    for page in ["incidents/index.html", "tags/database.html", "2023/2023-05-01-db-outage.html", "patterns/dns.html",
+                 "action-items/index.html", "metrics/index.html"]:
+        soup = site.html(page)
+        for a in soup.select("article a[href]"):
+            href = a["href"].split("#")[0].split("?")[0]
+            if not href or href.startswith(("http", "mailto")):
+                continue
+            target = (site.site / page).parent / href
+            assert target.resolve().is_file(), f"{page}: broken link {a['href']}"
+            checked += 1
+    assert checked > 20
