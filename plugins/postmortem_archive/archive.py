@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .actions import ActionReport, ActionRow, action_row, action_rows
+from .actions import ActionReport, ActionRow, action_rows
 from .metrics import Metrics
 from .postmortem import Postmortem
 from .recurrence import PatternStats, pattern_stats
@@ -42,12 +42,6 @@ class Facet:
     title: str  # 'Services'
     label: str  # singular: 'Service'
     values: list[FacetValue]  # in display order
-
-    def by_count(self) -> list[FacetValue]:
-        return sorted(self.values, key=lambda v: (-v.count, v.name.lower(), v.slug))
-
-    def get(self, slug: str) -> FacetValue | None:
-        return next((v for v in self.values if v.slug == slug), None)
 
 
 # (key, title, label, values of a postmortem)
@@ -104,17 +98,13 @@ class Archive:
             )
             for key, title, label, values_of in FACETS
         }
-        # For similar(): each postmortem's value slugs, and the ids that have each value.
-        self._slugs_of: dict[str, dict[str, list[str]]] = {}
-        self._ordinal = {pm.id: pm.date.toordinal() for pm in self.postmortems}
-        self._ids_by_value: dict[str, dict[str, list[str]]] = {"pattern": {}, "service": {}, "tag": {}}
-        for pm in self.postmortems:
-            values = {"pattern": pm.meta.patterns, "service": pm.meta.services, "tag": pm.meta.tags}
-            self._slugs_of[pm.id] = {kind: list(dict.fromkeys(map(slugify, names))) for kind, names in values.items()}
-            for kind, slugs in self._slugs_of[pm.id].items():
-                for slug in slugs:
-                    self._ids_by_value[kind].setdefault(slug, []).append(pm.id)
         self.patterns = pattern_stats(settings.taxonomy.patterns, self.postmortems)
+        # For similar(): who has each pattern, service and tag, read off the pattern stats and facets.
+        self._members: dict[str, dict[str, list[Postmortem]]] = {
+            "pattern": {stats.pattern.id: stats.postmortems for stats in self.patterns},
+            "service": {value.slug: value.postmortems for value in self.facets["services"].values},
+            "tag": {value.slug: value.postmortems for value in self.facets["tags"].values},
+        }
         self.actions = ActionReport(action_rows(self.postmortems, settings), settings.today)
         self._rows_of: dict[str, list[ActionRow]] = {}
         for row in sorted(self.actions.rows, key=lambda r: r.index):
@@ -128,9 +118,7 @@ class Archive:
 
     def action_rows(self, pm: Postmortem) -> list[ActionRow]:
         """This postmortem's action items in their written order, with effective due date and priority."""
-        return self._rows_of.get(pm.id) or [
-            action_row(pm, i, item, self.settings) for i, item in enumerate(pm.meta.action_items)
-        ]
+        return self._rows_of.get(pm.id, [])
 
     def pattern(self, pattern_id: str) -> PatternStats:
         return next(stats for stats in self.patterns if stats.pattern.id == pattern_id)
@@ -151,13 +139,19 @@ class Archive:
         """
         explicit = {other.id for other in self.related(pm)} | {pm.id}
         scores: dict[str, int] = {}
-        for kind, weight in (("pattern", 3), ("service", 2), ("tag", 1)):
-            for slug in self._slugs_of[pm.id][kind]:
-                for other_id in self._ids_by_value[kind][slug]:
-                    scores[other_id] = scores.get(other_id, 0) + weight
+        newest: dict[str, int] = {}
+        for kind, weight, names in (
+            ("pattern", 3, pm.meta.patterns),
+            ("service", 2, pm.meta.services),
+            ("tag", 1, pm.meta.tags),
+        ):
+            for slug in dict.fromkeys(map(slugify, names)):
+                for other in self._members[kind].get(slug, ()):
+                    scores[other.id] = scores.get(other.id, 0) + weight
+                    newest[other.id] = -other.date.toordinal()
         for other_id in explicit:
             scores.pop(other_id, None)
-        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], -self._ordinal[i], i))
+        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], newest[i], i))
         return [(self.by_id[i], self._reasons(pm, self.by_id[i])) for i in ranked]
 
     def _reasons(self, pm: Postmortem, other: Postmortem) -> list[str]:
