@@ -80,6 +80,11 @@ def rate(done: int, counted: int) -> float | None:
     return done / counted if counted else None
 
 
+def completion_rate(total: int, done: int, wont_fix: int) -> float | None:
+    """done / (total - won't fix): a deliberate won't-fix is a decision, not unfinished work."""
+    return rate(done, total - wont_fix)
+
+
 @dataclass(frozen=True)
 class Tally:
     """Counts for a group of action items."""
@@ -93,8 +98,7 @@ class Tally:
 
     @property
     def completion_rate(self) -> float | None:
-        """done / (total - won't fix): a deliberate won't-fix is a decision, not unfinished work."""
-        return rate(self.done, self.total - self.wont_fix)
+        return completion_rate(self.total, self.done, self.wont_fix)
 
     @classmethod
     def of(cls, label: str, rows: list[ActionRow]) -> Tally:

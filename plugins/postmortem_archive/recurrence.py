@@ -6,17 +6,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from .actions import completion_rate
 from .model import ActionItem
 from .postmortem import Postmortem
 from .taxonomy import Pattern
-
-
-def completion_rate(items: list[ActionItem]) -> float | None:
-    """Done / (all - won't fix): a deliberate won't-fix is a decision, not an open item. None if no items count."""
-    counted = [item for item in items if item.status != "wont-fix"]
-    if not counted:
-        return None
-    return sum(item.status == "done" for item in counted) / len(counted)
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,8 @@ class PatternStats:
 
     @property
     def completion_rate(self) -> float | None:
-        return completion_rate([item for _, item in self.action_items])
+        statuses = [item.status for _, item in self.action_items]
+        return completion_rate(len(statuses), statuses.count("done"), statuses.count("wont-fix"))
 
 
 def pattern_stats(patterns: tuple[Pattern, ...], postmortems: list[Postmortem]) -> list[PatternStats]:
