@@ -71,8 +71,7 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
         relative = path.relative_to(site_dir).as_posix()
         if relative in exclude or any(fnmatch.fnmatchcase(relative, pattern) for pattern in exclude):
             continue
-        for start, end, _ in redactor.find(unquote(relative).replace("-", " ").replace("_", " ")):
-            leaks.append(Leak(relative, unquote(relative)[start:end]))
+        leaks += [Leak(relative, name) for name in redactor.names_in_path(relative)]
         if not path.is_file():
             continue
         text = _read(path)

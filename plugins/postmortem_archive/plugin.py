@@ -117,7 +117,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             redactor = Redactor(
                 self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix
             )
-            named = [f.src_uri for f in docs if redactor.find(f.src_uri.replace("-", " ").replace("_", " "))]
+            named = [f.src_uri for f in docs if redactor.names_in_path(f.src_uri)]
             if named:
                 raise PluginError(
                     "postmortems: redaction is on, but these file names contain a person's name and would be "

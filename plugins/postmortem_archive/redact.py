@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import ahocorasick
 import yaml
@@ -223,6 +224,11 @@ class Redactor:
                 spans.append((original(start), stop, needle))
                 last_end = end
         return spans
+
+    def names_in_path(self, path: str) -> list[str]:
+        """Names in a file path or URL, where words are joined by '-', '_' or URL escapes."""
+        words = unquote(path).replace("-", " ").replace("_", " ")
+        return [words[start:end] for start, end, _ in self.find(words)]
 
     def redact(self, text: str) -> str:
         spans = self.find(text)
