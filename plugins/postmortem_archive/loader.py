@@ -42,10 +42,8 @@ def _message(error: dict[str, Any]) -> str:
     return message
 
 
-def _cross_checks(meta: FrontMatter) -> list[tuple[tuple[str | int, ...], str]]:
+def _timestamps_in_order(meta: FrontMatter) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
-    if meta.status == "final" and not meta.summary:
-        found.append((("summary",), "required when status is final"))
     stamps = [(name, getattr(meta, name)) for name in ("started", "detected", "mitigated", "resolved")]
     known = [(name, when) for name, when in stamps if when is not None]
     for (name_a, a), (name_b, b) in pairwise(known):
@@ -59,19 +57,22 @@ def load_one(src_path: str, raw: bytes, settings: Settings) -> Postmortem | list
     parsed = source.load(src_path, raw)
     if isinstance(parsed, list):
         return parsed
+    # Checked on the raw data, so it is reported alongside schema errors too.
+    problems = []
+    if parsed.data.get("status", "final") == "final" and not parsed.data.get("summary"):
+        problems.append(Problem(src_path, 1, "summary", "required when status is final"))
     try:
         meta = validate_front_matter(
             parsed.data, severities=settings.severities, timezone=settings.timezone, taxonomy=settings.taxonomy
         )
     except ValidationError as exc:
-        problems = [
+        return [
             Problem(src_path, parsed.line_of(tuple(err["loc"])), source.dotted(tuple(err["loc"])), _message(err))
             for err in exc.errors(include_url=False)
-        ]
-        if parsed.data.get("status", "final") == "final" and not parsed.data.get("summary"):
-            problems.append(Problem(src_path, 1, "summary", "required when status is final"))
-        return problems
-    problems = [Problem(src_path, parsed.line_of(loc), source.dotted(loc), msg) for loc, msg in _cross_checks(meta)]
+        ] + problems
+    problems += [
+        Problem(src_path, parsed.line_of(loc), source.dotted(loc), msg) for loc, msg in _timestamps_in_order(meta)
+    ]
     if problems:
         return problems
     pm_id = meta.id or posixpath.splitext(posixpath.basename(src_path))[0]
