@@ -30,17 +30,8 @@ def render_new(title: str, severity: str, date: dt.date, services: list[str], te
         "teams": teams,
         "tags": [],
         "patterns": [],
-        "started": None,
-        "detected": None,
-        "mitigated": None,
-        "resolved": None,
-        "people": {"incident_commander": None, "authors": []},
         "action_items": [],
     }
-    meta = {k: v for k, v in meta.items() if v is not None and v != {}}
-    meta["people"] = {k: v for k, v in meta["people"].items() if v}
-    if not meta["people"]:
-        del meta["people"]
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True, autoescape=False

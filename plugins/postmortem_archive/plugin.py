@@ -139,14 +139,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
         for asset in (urls.ASSET_CSS, urls.ASSET_JS):
             self._add(files, config, asset, (ASSETS / Path(asset).name).read_text(encoding="utf-8"))
-        theme_dirs = [Path(d).resolve() for d in config.theme.dirs]
-        self.static_assets = {urls.ASSET_CSS, urls.ASSET_JS} | {
-            f.dest_uri
-            for f in files
-            if f.abs_src_path
-            and not f.is_documentation_page()
-            and any(Path(f.abs_src_path).resolve().is_relative_to(d) for d in theme_dirs)
-        }
+        if self.redactor is not None:  # only the leak check needs to know which files are theme code
+            theme_dirs = [Path(d).resolve() for d in config.theme.dirs]
+            self.static_assets = {urls.ASSET_CSS, urls.ASSET_JS} | {
+                f.dest_uri
+                for f in files
+                if f.abs_src_path
+                and not f.is_documentation_page()
+                and any(Path(f.abs_src_path).resolve().is_relative_to(d) for d in theme_dirs)
+            }
         self.pattern_pages = {
             urls.pattern_page(p.id): p.id
             for p in self.settings.taxonomy.patterns

@@ -64,7 +64,7 @@ class Renderer:
 
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
         body = self.env.get_template(f"postmortems/{name}").render(link=link, **context)
-        # Python-Markdown ends a raw HTML block at a blank line in some cases; keep it one block.
+        # Compact output: drop the blank lines the template tags leave behind.
         # Split on "\n" only: str.splitlines() also splits on characters a value may contain.
         return "\n".join(line for line in body.split("\n") if line.strip(" \t\r"))
 
@@ -154,11 +154,12 @@ def safe_url(value: str | None) -> str | None:
     return None
 
 
-def page_markdown(title: str, body_html: str, *, search: bool = False) -> str:
-    """A generated page: our own front matter (escaped title, JSON is valid YAML) + an HTML body."""
-    lines = ["---", f"title: {json.dumps(html.escape(title))}"]
-    if not search:
-        lines += ["search:", "  exclude: true"]
-    lines += ["hide:", "  - toc"]  # listings have no headings; give the table the width
+def page_markdown(title: str, body_html: str) -> str:
+    """A generated page: our own front matter (escaped title, JSON is valid YAML) + an HTML body.
+
+    Listings are kept out of the search index (a search should land on a postmortem) and have
+    no headings, so the table of contents is hidden to give the tables the width.
+    """
+    lines = ["---", f"title: {json.dumps(html.escape(title))}", "search:", "  exclude: true", "hide:", "  - toc"]
     lines += ["---", "", body_html, ""]
     return "\n".join(lines)

@@ -157,6 +157,7 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
 class Taxonomy:
     patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS
     _by_name: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _by_id: dict[str, Pattern] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names: dict[str, str] = {}
@@ -166,6 +167,7 @@ class Taxonomy:
             for alias in pattern.aliases:
                 names.setdefault(alias, pattern.id)
         object.__setattr__(self, "_by_name", names)
+        object.__setattr__(self, "_by_id", {pattern.id: pattern for pattern in self.patterns})
 
     @property
     def ids(self) -> list[str]:
@@ -176,7 +178,7 @@ class Taxonomy:
         return self._by_name.get(name.strip().lower())
 
     def get(self, pattern_id: str) -> Pattern:
-        return next(p for p in self.patterns if p.id == pattern_id)
+        return self._by_id[pattern_id]
 
 
 class TaxonomyError(ValueError):
