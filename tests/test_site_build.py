@@ -322,8 +322,14 @@ def test_links_resolve_without_directory_urls(site: Site) -> None:
     site.extra_config["use_directory_urls"] = False
     site.build()
     checked = 0
-    for page in ["incidents/index.html", "tags/database.html", "2023/2023-05-01-db-outage.html", "patterns/dns.html",
-                 "action-items/index.html", "metrics/index.html"]:
+    for page in [
+        "incidents/index.html",
+        "tags/database.html",
+        "2023/2023-05-01-db-outage.html",
+        "patterns/dns.html",
+        "action-items/index.html",
+        "metrics/index.html",
+    ]:
         soup = site.html(page)
         for a in soup.select("article a[href]"):
             href = a["href"].split("#")[0].split("?")[0]
