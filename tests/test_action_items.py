@@ -150,6 +150,7 @@ def expected_items() -> list[dict[str, object]]:
                     "overdue": overdue,
                     "owner": item.get("owner"),
                     "team": item.get("team"),
+                    "type": item.get("type"),
                     "incident": incident,
                     "priority": item.get("priority") or DEFAULT_PRIORITY.get(item.get("type")),
                     "completed": dt.date.fromisoformat(item["completed"]) if "completed" in item else None,
@@ -212,7 +213,7 @@ def test_headline_figures(built: Site) -> None:
     assert figure["missing-ticket"] == f"{no_ticket} ({pct(no_ticket / n)})"
 
 
-def test_grouping_by_owner_and_quarter(built: Site) -> None:
+def test_grouping_by_owner_team_type_priority_and_quarter(built: Site) -> None:
     soup = built.html("action-items/")
 
     def table(group: str) -> dict[str, list[str]]:
@@ -220,15 +221,18 @@ def test_grouping_by_owner_and_quarter(built: Site) -> None:
         return {r.select_one("td").get_text(): [td.get_text() for td in r.select("td")[1:]] for r in rows}
 
     items = expected_items()
-    by_owner = table("owner")
-    for owner in {i["owner"] or "unassigned" for i in items}:
-        mine = [i for i in items if (i["owner"] or "unassigned") == owner]
-        assert by_owner[owner][:4] == [
-            str(len(mine)),
-            str(sum(i["status"] in ("open", "in-progress") for i in mine)),
-            str(sum(i["overdue"] for i in mine)),
-            str(sum(i["status"] == "done" for i in mine)),
-        ]
+    for group, missing in (("owner", "unassigned"), ("team", "(none)"), ("type", "(none)"), ("priority", "(none)")):
+        got = table(group)
+        labels = {i[group] or missing for i in items}
+        assert set(got) == labels, group
+        for label in labels:
+            mine = [i for i in items if (i[group] or missing) == label]
+            assert got[label][:4] == [
+                str(len(mine)),
+                str(sum(i["status"] in ("open", "in-progress") for i in mine)),
+                str(sum(i["overdue"] for i in mine)),
+                str(sum(i["status"] == "done" for i in mine)),
+            ], (group, label)
     quarters = defaultdict(list)
     for i in items:
         quarters[f"{i['incident'].year}-Q{(i['incident'].month - 1) // 3 + 1}"].append(i)

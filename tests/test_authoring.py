@@ -297,3 +297,17 @@ def test_edit_link_on_postmortems_not_on_generated_pages(tmp_path: Path) -> None
     assert listing.select_one("a.md-content__button[title='Edit this page']") is None
     guide = BeautifulSoup((dest / "guide" / "index.html").read_text(), "html.parser")
     assert "postmortem new" in guide.get_text()
+
+
+def test_every_rule_fires_on_some_bad_postmortem(archive: Site) -> None:
+    no_items = BAD.split("action_items:")[0] + "summary: Payments failed.\n---\n\n## Summary\n\nText.\n"
+    schema = "---\ntitle: T\ndate: 12:30\nseverity: SEV1\nsummary: s\n---\n\n## Summary\n"
+    fixed = BAD.replace("status: final\n", "status: final\nsummary: Payments failed for 38 minutes.\n")
+    paths = []
+    for name, text in (("bad", BAD), ("fixed", fixed), ("no-items", no_items), ("schema", schema)):
+        paths.append(str(archive.add(f"2024/2024-03-12-{name}.md", text).relative_to(archive.root)))
+    found = json.loads(run("lint", "--format", "json", *paths, cwd=archive.root).stdout)
+    by_file = {(f["path"].rsplit("-", 1)[-1], f["rule"], f["line"]) for f in found}
+    assert ("items.md", "PM402", 1) in by_file
+    assert ("schema.md", "PM000", line_of(schema, "date: 12:30")) in by_file
+    assert {f["rule"] for f in found} == set(RULES)
