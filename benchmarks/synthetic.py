@@ -226,7 +226,7 @@ metric metrics dashboard dashboards log logs trace traces sample samples thresho
 quota quotas capacity scale scaling autoscaler instance instances container containers pod pods host hosts
 storage bucket buckets object objects file files volume volumes mount api endpoint endpoints client clients
 server servers version versions build builds pipeline pipelines test tests canary staging production
-window minutes hours seconds time timeline detection mitigation resolution recovery root cause causes
+window minutes hours seconds time timeline detection mitigation resolution recovery cause causes
 contributing factor factors condition conditions signal signals symptom symptoms investigation hypothesis
 evidence observed noticed confirmed identified escalated declared mitigated resolved restored recovered
 increased decreased dropped rose fell spiked saturated exhausted blocked succeeded started stopped
