@@ -175,6 +175,19 @@ class LintOptions(_Strict):
     disable: list[Annotated[StrictStr, StringConstraints(pattern=r"^PM\d{3}$")]] = Field(default_factory=list)
 
 
+class Imported(_Strict):
+    """Where an imported postmortem came from, and what a person still has to check.
+
+    Written by `postmortem import`; `source` is how a re-run recognises a source it
+    already imported. Delete a `review` entry once it is settled (lint reports each).
+    """
+
+    source: Text  # stable id of the source document, e.g. "sha256:1f2e3d4c5b6a7980"
+    path: Text | None = None  # the source file as given to the import
+    url: Text | None = None  # the source's own address, when it had one
+    review: list[Text] = Field(default_factory=list)  # "field: what could not be inferred"
+
+
 class FrontMatter(_Strict):
     """The validated front matter of one postmortem (schema v1)."""
 
@@ -201,6 +214,7 @@ class FrontMatter(_Strict):
     action_items: list[ActionItem] = Field(default_factory=list)
     related: list[Text] = Field(default_factory=list)
     lint: LintOptions | None = None  # per-file lint settings, e.g. {disable: [PM201]}
+    imported: Imported | None = None  # set by `postmortem import`
 
     @field_validator("id")
     @classmethod
