@@ -144,22 +144,20 @@ def _archive_index(docs_dir: Path) -> tuple[dict[str, str], set[str]]:
     return ids, stems
 
 
-def _front_matter(text: str) -> tuple[dict[str, Any] | None, str, int]:
+def _front_matter(shown: str, text: str) -> tuple[dict[str, Any] | None, str, int] | Problem:
     """(front matter, body, body's first line) when the text opens with a YAML mapping between '---' lines.
 
-    A leading '---' that does not open a mapping is a Markdown rule, and stays in the body.
+    A leading '---' that does not open a mapping is a Markdown rule and stays in the body. The YAML is
+    loaded by the archive's own bounded, safe loader: foreign front matter is as untrusted as ours.
     """
-    parts = source.split("", text)
-    if isinstance(parts, Problem):
+    if isinstance(source.split(shown, text), Problem):
         return None, text, 1
-    yaml_text, body, body_line = parts
-    try:
-        data = yaml.safe_load(yaml_text)
-    except yaml.YAMLError:
-        return None, text, 1
-    if not isinstance(data, dict):
-        return None, text, 1
-    return data, body, body_line
+    loaded = source.load(shown, text.encode("utf-8"))
+    if isinstance(loaded, list):
+        if len(loaded) == 1 and loaded[0].message.startswith("must be a mapping"):
+            return None, text, 1
+        return loaded[0]
+    return loaded.data, loaded.body, loaded.body_line
 
 
 def stable_id(mapped: foreign.Mapped, text: str) -> str:
@@ -249,8 +247,9 @@ def write_new(path: Path, content: str) -> None:
 
 
 def _display(path: Path) -> str:
+    absolute = Path(os.path.abspath(path))  # not resolve(): a symlink is shown by its own name
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(os.path.abspath(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -280,7 +279,10 @@ class Importer:
         if isinstance(text, Problem):
             return Outcome(shown, "error", text.message)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        data, body, body_line = _front_matter(text)
+        parts = _front_matter(shown, text)
+        if isinstance(parts, Problem):
+            return Outcome(shown, "error", f"line {parts.line}: {parts.field}: {parts.message}")
+        data, body, body_line = parts
         if data is not None and ("imported" in data or foreign.is_ours(data)):
             imported = data.get("imported")
             uid = imported.get("source") if isinstance(imported, dict) else None
