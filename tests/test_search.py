@@ -270,12 +270,6 @@ def test_serve_skips_indexing_unless_asked(tmp_path: Path, caplog: pytest.LogCap
     assert not asked.html("").select_one("[data-pm-search]").has_attr("data-pm-unindexed")
 
 
-def test_empty_archive_builds_without_a_bundle(site: Site) -> None:
-    site.build()
-    assert not (site.site / "pagefind").exists()
-    assert site.html("").select_one("[data-pm-search]")["data-pm-bundles"] == ""
-
-
 def test_header_partial_is_materials_but_for_the_search_box() -> None:
     """Our copy of Material's header must follow the installed Material (it changes only search)."""
     import material
