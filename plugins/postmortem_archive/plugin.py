@@ -215,6 +215,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.renderer is None:
             return None
         link = urls.Linker(page.url, self.url_of)
+        if page.file.src_uri == urls.HOME and self.config.landing:
+            glance = self._placeholder("landing")
+            self.inserts[urls.HOME] = {glance: self.renderer.landing(link)}
+            return insert_header(markdown, glance, "")
         pattern_id = self.pattern_pages.get(page.file.src_uri)
         if pattern_id is not None:  # a hand-written pattern page: add the generated parts around it
             intro, details = self._placeholder("intro"), self._placeholder("details")
