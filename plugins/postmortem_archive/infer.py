@@ -262,7 +262,7 @@ class _Inferrer:
             written.append((token.group(0), "title"))
         for text, where in self.doc.paragraphs():
             if SEV_TOKEN.fullmatch(text.strip().strip("*_")):
-                written.append((text.strip().strip("*_"), f"line {where}"))
+                written.append((text.strip().strip("*_"), f"{text.strip()!r} on line {where}"))
         for value, where in written:
             level = map_severity(value, self.levels)
             if level:
