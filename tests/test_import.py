@@ -502,3 +502,16 @@ def test_cli_exit_codes_and_options(tmp_path: Path) -> None:
     assert no_config.returncode == 2 and no_config.stderr.startswith("error: no MkDocs config at mkdocs.yml")
     nothing = run("import", cwd=tmp_path)
     assert nothing.returncode == 2 and "Missing argument 'SOURCES...'" in nothing.stderr
+
+
+def test_a_wiki_byline_is_neither_the_date_nor_the_summary(tmp_path: Path) -> None:
+    source = tmp_path / "Checkout-errors.md"
+    source.write_text(
+        "# Checkout errors\n\nCreated by Alex Morgan, last modified on Mar 03, 2022\n\n"
+        "Checkout returned errors for twelve minutes.\n\n## Timeline\n\n- 2022-02-15 10:02 UTC alert fires\n",
+        encoding="utf-8",
+    )
+    report = _import(tmp_path / "docs", source)
+    meta = _meta(tmp_path / "docs", report.outcomes[0].target)
+    assert meta["date"] == dt.date(2022, 2, 15)  # the timeline, not the page's last change
+    assert meta["summary"] == "Checkout returned errors for twelve minutes."
