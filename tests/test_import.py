@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -440,7 +442,7 @@ def test_json_report(tmp_path: Path) -> None:
     assert first["id"].startswith("sha256:")
     assert first["review"] == _meta(docs, first["target"])["imported"]["review"]
     assert first["inferred"]["date"] == "year from the file name, day from the timeline"
-    assert first["inferred"]["severity"] == "line 3"
+    assert first["inferred"]["severity"] == "'SEV3' on line 3"
     assert second == {
         "source": second["source"],
         "status": "error",
@@ -450,3 +452,66 @@ def test_json_report(tmp_path: Path) -> None:
         "review": [],
         "inferred": {},
     }
+
+
+# -- the real command --------------------------------------------------------------------------------
+
+EXE = shutil.which("postmortem")
+needs_exe = pytest.mark.skipif(EXE is None, reason="package not installed (pip install -e .)")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+
+
+@needs_exe
+def test_cli_imports_into_docs_dir_then_skips_on_rerun(site: Site) -> None:
+    site.write_config()
+    sources = [str(FIXTURES / "template"), str(FIXTURES / "wiki")]
+    first = run("import", *sources, "--format", "json", cwd=site.root)
+    assert first.returncode == 0, first.stderr
+    document = json.loads(first.stdout)
+    assert document["into"] == "docs"
+    assert document["counts"] == {"imported": 4, "skipped": 0, "error": 0}
+    for entry in document["sources"]:
+        assert (site.docs / entry["target"]).is_file()
+    second = run("import", *sources, cwd=site.root)
+    assert second.returncode == 0
+    assert second.stdout.splitlines()[-1] == "0 imported into docs, 4 already imported, 0 not imported; 0 review items"
+    site.build()
+
+
+@needs_exe
+def test_cli_exit_codes_and_options(tmp_path: Path) -> None:
+    into = tmp_path / "archive"
+    bad = run("import", str(FIXTURES / "bad"), str(FIXTURES / "named"), "--into", str(into), cwd=tmp_path)
+    assert bad.returncode == 1  # some sources could not be imported; the rest were
+    assert "error     " in bad.stdout and len(list(into.rglob("*.md"))) == 3
+    dry = run("import", str(FIXTURES / "template"), "--into", str(into), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0 and dry.stdout.startswith("would import  ")
+    assert len(list(into.rglob("*.md"))) == 3
+    severity = run(
+        "import", str(FIXTURES / "template"), "--into", str(into), "--default-severity", "SEV3", cwd=tmp_path
+    )
+    assert severity.returncode == 0
+    assert "severity: not in the source; set to the default SEV3" in severity.stdout
+    unknown = run("import", str(FIXTURES / "template"), "--into", str(into), "--default-severity", "SEV9", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: unknown severity 'SEV9' for --default-severity")
+    no_config = run("import", str(FIXTURES / "template"), cwd=tmp_path)
+    assert no_config.returncode == 2 and no_config.stderr.startswith("error: no MkDocs config at mkdocs.yml")
+    nothing = run("import", cwd=tmp_path)
+    assert nothing.returncode == 2 and "Missing argument 'SOURCES...'" in nothing.stderr
+
+
+def test_a_wiki_byline_is_neither_the_date_nor_the_summary(tmp_path: Path) -> None:
+    source = tmp_path / "Checkout-errors.md"
+    source.write_text(
+        "# Checkout errors\n\nCreated by Alex Morgan, last modified on Mar 03, 2022\n\n"
+        "Checkout returned errors for twelve minutes.\n\n## Timeline\n\n- 2022-02-15 10:02 UTC alert fires\n",
+        encoding="utf-8",
+    )
+    report = _import(tmp_path / "docs", source)
+    meta = _meta(tmp_path / "docs", report.outcomes[0].target)
+    assert meta["date"] == dt.date(2022, 2, 15)  # the timeline, not the page's last change
+    assert meta["summary"] == "Checkout returned errors for twelve minutes."

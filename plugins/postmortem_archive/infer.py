@@ -62,7 +62,7 @@ UTC_NOTE = re.compile(r"\b(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?(?:UTC|GMT)\b
 TITLE_PREFIX = re.compile(
     r"^(?:incident\s+)?(?:post-?\s?mortem|incident\s+report|retrospective|PIR)\s*(?:for\s+|[:\-\u2013\u2014]\s*)", re.I
 )
-NOT_INCIDENT_DATE = re.compile(r"^(?:created|last (?:modified|updated)|modified|updated|published)\b", re.I)
+BYLINE = re.compile(r"^(?:created|last (?:modified|updated)|modified|updated|published)\b", re.I)
 SEV_TOKEN = re.compile(r"\bSEV[- ]?(\d)\b", re.I)
 TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b|https?://\S+")
 PLACEHOLDER = re.compile(
@@ -156,7 +156,7 @@ def _summary_paragraph(doc: Document, title: str | None) -> str | None:
             continue
         if all(re.match(r"^\s*[\w /&()'.#-]{1,48}\s*[:=]\s", line) for line in lines):
             continue
-        if NOT_INCIDENT_DATE.match(lines[0]) or (title and " ".join(lines) == title):
+        if BYLINE.match(lines[0]) or (title and " ".join(lines) == title):
             continue
         joined = " ".join(" ".join(lines).split())
         if len(joined) >= 20:
@@ -173,7 +173,7 @@ class _Inferrer:
         self.utc_note = bool(UTC_NOTE.search(doc.text))
         self.zone = zone  # the site's zone for times written without one (None: such times are not used)
         self.out = Inference()
-        self.fields = [f for f in doc.fields if not NOT_INCIDENT_DATE.match(f.key)]
+        self.fields = doc.fields
 
     def note(self, name: str, where: str) -> None:
         self.out.provenance[name] = where
@@ -262,7 +262,7 @@ class _Inferrer:
             written.append((token.group(0), "title"))
         for text, where in self.doc.paragraphs():
             if SEV_TOKEN.fullmatch(text.strip().strip("*_")):
-                written.append((text.strip().strip("*_"), f"line {where}"))
+                written.append((text.strip().strip("*_"), f"{text.strip()!r} on line {where}"))
         for value, where in written:
             level = map_severity(value, self.levels)
             if level:
