@@ -6,15 +6,19 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import Site
 from postmortem_archive.importer import Outcome, Report, import_sources, write_new
+from postmortem_archive.loader import load_one
 from postmortem_archive.model import FrontMatter
 from postmortem_archive.settings import DEFAULT_SEVERITIES, Settings
 
@@ -530,3 +534,45 @@ def test_a_wiki_byline_is_neither_the_date_nor_the_summary(tmp_path: Path) -> No
     meta = _meta(tmp_path / "docs", report.outcomes[0].target)
     assert meta["date"] == dt.date(2022, 2, 15)  # the timeline, not the page's last change
     assert meta["summary"] == "Checkout returned errors for twelve minutes."
+
+
+PIECES = st.sampled_from(
+    [
+        "# Title\n",
+        "## Action items\n",
+        "## Timeline\n",
+        "| Action | Owner | Due |\n|---|---|---|\n| Fix it | Sam Park | Q3 |\n",
+        "Date: 2021-07-14\n",
+        "Severity: 2\n",
+        "Start time: 09:00 UTC\n",
+        "Time to detect: 5 min\n",
+        "- [ ] do (owner: A, due: 2021-13-40)\n",
+        "<table><tr><td>Date</td><td>2020-01-01</td></tr></table>\n",
+        "---\n",
+        "start_time: 2020-01-01T00:00:00Z\n",
+        "```\n",
+        "[link](other.md) ![img](x.png)\n",
+        "Jul 14 10:00 paged\n",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(PIECES, st.text(max_size=20)), max_size=20), st.sampled_from(["x", "2021-07-14-x", "INC-2021"])
+)
+def test_any_text_is_imported_valid_or_reported(parts: list[str], stem: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        source = root / f"{stem}.md"
+        source.write_bytes("".join(parts).encode("utf-8", "surrogatepass"))
+        report = _import(root / "docs", source)
+        (outcome,) = report.outcomes
+        if outcome.status == "imported":
+            assert outcome.target is not None
+            written = (root / "docs" / outcome.target).read_bytes()
+            assert not isinstance(load_one(outcome.target, written, Settings()), list)
+        else:
+            assert outcome.status == "error" and outcome.message
+            assert not (root / "docs").exists() or not any((root / "docs").rglob("*.md"))
