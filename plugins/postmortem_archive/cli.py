@@ -18,6 +18,7 @@ from .archive import Archive
 from .importer import import_sources
 from .leakcheck import DEFAULT_EXCLUDE, scan
 from .lint import DEFAULT_REQUIRED_SECTIONS, RULES, LintConfig, lint_file
+from .lint import summary as lint_summary
 from .loader import is_postmortem, load_all
 from .model import FrontMatter
 from .new import create as create_postmortem
@@ -324,9 +325,17 @@ def new(
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--list-rules", is_flag=True, help="Print every rule and exit.")
 def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, list_rules: bool) -> None:
-    """Check postmortems: schema, blameless language, action items, required sections.
+    """Check postmortems: schema, blameless language, action items, required sections, placeholders.
 
-    PATHS are files or directories (default: every postmortem of the archive). Errors exit 1.
+    PATHS are files or directories (default: every postmortem of the archive). One run reports
+    every finding, schema and content together, one per line as
+    `path:line:col: LEVEL RULE message`, then a summary line on stderr.
+
+    \b
+    Exit status:
+      0  no errors (warnings allowed, unless --strict)
+      1  at least one error (or, with --strict, a warning)
+      2  the command could not run (bad option, unreadable config)
     """
     if list_rules:
         for rule in RULES.values():
@@ -343,11 +352,7 @@ def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, lis
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "text":
-        click.echo(
-            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {errors} error"
-            f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
-            err=True,
-        )
+        click.echo(lint_summary(findings, len(files)), err=True)
     if errors or (strict and warnings):
         sys.exit(1)
 
