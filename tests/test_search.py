@@ -195,6 +195,7 @@ def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
     report = search.index_site(tmp_path, [search.Bundle("all", tuple(names[:4]))])
     assert report.pages == 4 and report.peak_rss_bytes > 0
     assert not (tmp_path / "pagefind" / "stale").exists(), "the old index is removed first"
+    assert not (tmp_path / search.STAGING).exists(), "the staged pages are gone"
     site = Site.__new__(Site)
     site.site = tmp_path
     assert sorted(r["url"] for r in site.pagefind_records()) == ["/a{b,c}/", "/d[1]/", "/e*f?/", "/plain/"]
@@ -204,8 +205,11 @@ def test_pagefind_failure_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "pagefind"
     fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
     fake.chmod(0o755)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("<html></html>")
     with pytest.raises(search.SearchIndexError, match=r"bundle x \(exit 3\):\nno such thing"):
         search.index_bundle(tmp_path, search.Bundle("x", ("a/index.html",)), fake)
+    assert not (tmp_path / search.STAGING).exists()
 
 
 def test_search_page_is_generated_and_hidden_from_nav(built: Site) -> None:
