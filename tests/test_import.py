@@ -656,3 +656,20 @@ def test_durations_and_file_names() -> None:
 )
 def test_severity_is_mapped_never_guessed(written: str, levels: tuple[str, ...], expected: str | None) -> None:
     assert map_severity(written, levels) == expected
+
+
+def test_atlassian_property_table_gives_start_and_duration(tmp_path: Path) -> None:
+    source = tmp_path / "jira-slow.md"
+    source.write_text(
+        "# Jira slow\n\n| | |\n|---|---|\n| **Incident Date & Time (UTC)** | 2023-10-27 14:00 |\n"
+        "| **Severity** | Major |\n| **Duration** | 30 minutes |\n\n## Summary\n\nJira was slow for thirty minutes.\n",
+        encoding="utf-8",
+    )
+    report = _import(tmp_path / "docs", source)
+    meta = _meta(tmp_path / "docs", report.outcomes[0].target)
+    assert meta["date"] == dt.date(2023, 10, 27)
+    assert (meta["started"], meta["resolved"]) == ("2023-10-27T14:00:00Z", "2023-10-27T14:30:00Z")
+    assert meta["severity"] == "SEV4"
+    assert report.outcomes[0].review[0] == (
+        "severity: the source says 'Major', which is not one of SEV1, SEV2, SEV3, SEV4; set to the default SEV4"
+    )
