@@ -4,11 +4,12 @@ Pagefind's CLI (shipped as a binary by `pagefind[bin]`) reads the built HTML. On
 carrying `data-pagefind-body` are indexed; the plugin puts it around the article of
 postmortems and hand-written pages, never around listings.
 
-Indexing memory grows with the distinct words of one bundle (measured: 0.6 GB at 1,000
-postmortems, 5 GB at 10,000 in one bundle), so pages are indexed in bundles of at most
-`max_pages`, grouped by year, one Pagefind process after another; the browser merges them
-with `mergeIndex` (merged bundles share the primary's WebAssembly, so each costs only its
-small entry/meta files and the chunks a query needs).
+A Pagefind process holds the whole index of its bundle in memory: about 0.5 KB per word
+of text indexed (measured with Pagefind 1.5.2: 0.49 GB for 995 postmortems of ~1,000 words,
+0.11 GB for the same pages cut to ~200 words; 5 GB at 10,000). So pages are indexed in
+bundles of at most `max_words` words, consecutive years together, one Pagefind process after
+another; the browser merges them with `mergeIndex` (merged bundles share the primary's
+WebAssembly; each costs a query one more word-index chunk, ~26 KB).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ UNUSED_FILES = (
 CODE_FILES = ("pagefind.js", "pagefind-worker.js", "pagefind-highlight.js", "wasm.*.pagefind")
 ASSET_JS = "assets/postmortems/search.js"
 ASSET_CSS = "assets/postmortems/search.css"
-DEFAULT_MAX_PAGES = 2000
+HEADER_WORDS = 150  # the metadata header: badges, services, people, action items
+DEFAULT_MAX_WORDS = 3_000_000  # ~1.5 GB for the largest Pagefind process
 FILTERS = ("severity", "status", "service", "team", "year", "pattern")
 
 
@@ -73,32 +75,33 @@ class IndexReport:
     per_bundle: list[tuple[str, int, float, int]] = field(default_factory=list)  # name, pages, s, peak bytes
 
 
-def plan_bundles(pages: Iterable[tuple[str, int | None]], max_pages: int = DEFAULT_MAX_PAGES) -> list[Bundle]:
-    """Group pages (HTML path, year or None) into bundles of consecutive years, newest first.
+def plan_bundles(pages: Iterable[tuple[str, int | None, int]], max_words: int = DEFAULT_MAX_WORDS) -> list[Bundle]:
+    """Group pages (HTML path, year or None, words) into bundles of consecutive years, newest first.
 
-    Adjacent years share a bundle while it stays within `max_pages`; a year larger than that
-    is a bundle of its own (a bundle is never split inside a year, so its name says what it
-    holds). Pages without a year (hand-written pages) join the first bundle.
+    Adjacent years share a bundle while its words stay within `max_words`; a year larger than
+    that is a bundle of its own (never split inside a year, so its name says what it holds).
+    Pages without a year (hand-written pages) join the first bundle.
     """
-    if max_pages < 1:
-        raise ValueError("max_pages must be at least 1")
+    if max_words < 1:
+        raise ValueError("max_words must be at least 1")
     by_year: dict[int, list[str]] = {}
+    words: dict[int, int] = {}
     undated: list[str] = []
-    for path, year in pages:
+    for path, year, count in pages:
         if year is None:
             undated.append(path)
         else:
             by_year.setdefault(year, []).append(path)
+            words[year] = words.get(year, 0) + count
     groups: list[list[int]] = []
     size = 0
     for year in sorted(by_year, reverse=True):
-        count = len(by_year[year])
-        if groups and size + count <= max_pages:
+        if groups and size + words[year] <= max_words:
             groups[-1].append(year)
-            size += count
+            size += words[year]
         else:
             groups.append([year])
-            size = count
+            size = words[year]
     bundles = []
     for years in groups:
         name = str(years[0]) if len(years) == 1 else f"{years[-1]}-{years[0]}"
@@ -111,6 +114,11 @@ def plan_bundles(pages: Iterable[tuple[str, int | None]], max_pages: int = DEFAU
         else:
             bundles.append(Bundle("pages", tuple(sorted(undated))))
     return bundles
+
+
+def word_count(markdown: str) -> int:
+    """Words Pagefind will index for a page, estimated from its Markdown (plus the metadata header)."""
+    return len(markdown.split()) + HEADER_WORDS
 
 
 _GLOB_SPECIAL = re.compile(r"([\\{}\[\]()*?,<>!:#~$])")
