@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import Site
+from postmortem_archive import textdates
 from postmortem_archive.importer import Outcome, Report, import_sources, write_new
+from postmortem_archive.infer import map_severity
 from postmortem_archive.loader import load_one
 from postmortem_archive.model import FrontMatter
 from postmortem_archive.settings import DEFAULT_SEVERITIES, Settings
@@ -599,3 +601,75 @@ def test_lint_reports_each_review_entry_where_it_is(site: Site) -> None:
             assert finding["level"] == "warning"
             assert entry[:12] in lines[finding["line"] - 1]
     assert len(found) == sum(len(o.review) for o in report.outcomes)
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "stamp", "unknown_zone"),
+    [
+        ("Date: 2015-10-21", dt.date(2015, 10, 21), None, None),
+        ("2021-07-14 09:12 UTC", dt.date(2021, 7, 14), dt.datetime(2021, 7, 14, 9, 12, tzinfo=dt.UTC), None),
+        (
+            "Wednesday, October 21, 2015 at 2:51 pm GMT",
+            dt.date(2015, 10, 21),
+            dt.datetime(2015, 10, 21, 14, 51, tzinfo=dt.UTC),
+            None,
+        ),
+        ("14 Jul 2021 14:02 +02:00", dt.date(2021, 7, 14), dt.datetime(2021, 7, 14, 12, 2, tzinfo=dt.UTC), None),
+        ("30th July 2012, 02:33 IST", dt.date(2012, 7, 30), None, "IST"),  # India, Israel or Ireland?
+        ("2021-07-14 09:12", dt.date(2021, 7, 14), None, None),  # no zone: no timestamp
+        ("01/02/2021", None, None, None),  # 1 February or January 2?
+        ("2021-02-30", None, None, None),
+        ("Jul 14 09:00", None, None, None),  # no year
+    ],
+)
+def test_dates_are_read_only_when_unambiguous(
+    text: str, date: dt.date | None, stamp: dt.datetime | None, unknown_zone: str | None
+) -> None:
+    found = textdates.first_date(text)
+    assert (found.date if found else None) == date
+    assert (found.timestamp if found else None) == stamp
+    assert (found.unknown_zone if found else None) == unknown_zone
+
+
+def test_durations_and_file_names() -> None:
+    assert textdates.parse_duration("15 min") == dt.timedelta(minutes=15)
+    assert textdates.parse_duration("1h 5m") == dt.timedelta(hours=1, minutes=5)
+    assert textdates.parse_duration("1:05") == dt.timedelta(hours=1, minutes=5)
+    assert textdates.parse_duration("soon") is None
+    assert textdates.from_file_name("2021-12-10-db").date == dt.date(2021, 12, 10)  # type: ignore[union-attr]
+    assert textdates.from_file_name("INC-2021-07") == textdates.NameDate(2021)  # 07: a month or a number?
+    assert textdates.from_file_name("2021-07-api") == textdates.NameDate(2021, 7)
+    assert textdates.from_file_name("postmortem") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "levels", "expected"),
+    [
+        ("Sev 2", DEFAULT_SEVERITIES, "SEV2"),
+        ("SEV-3", DEFAULT_SEVERITIES, "SEV3"),
+        ("1", DEFAULT_SEVERITIES, "SEV1"),
+        ("high", DEFAULT_SEVERITIES, None),
+        ("SEV5", DEFAULT_SEVERITIES, None),
+        ("Major", ("critical", "major", "minor"), "major"),
+        ("1", ("critical", "major", "minor"), None),  # no number in the levels: not guessed
+    ],
+)
+def test_severity_is_mapped_never_guessed(written: str, levels: tuple[str, ...], expected: str | None) -> None:
+    assert map_severity(written, levels) == expected
+
+
+def test_atlassian_property_table_gives_start_and_duration(tmp_path: Path) -> None:
+    source = tmp_path / "jira-slow.md"
+    source.write_text(
+        "# Jira slow\n\n| | |\n|---|---|\n| **Incident Date & Time (UTC)** | 2023-10-27 14:00 |\n"
+        "| **Severity** | Major |\n| **Duration** | 30 minutes |\n\n## Summary\n\nJira was slow for thirty minutes.\n",
+        encoding="utf-8",
+    )
+    report = _import(tmp_path / "docs", source)
+    meta = _meta(tmp_path / "docs", report.outcomes[0].target)
+    assert meta["date"] == dt.date(2023, 10, 27)
+    assert (meta["started"], meta["resolved"]) == ("2023-10-27T14:00:00Z", "2023-10-27T14:30:00Z")
+    assert meta["severity"] == "SEV4"
+    assert report.outcomes[0].review[0] == (
+        "severity: the source says 'Major', which is not one of SEV1, SEV2, SEV3, SEV4; set to the default SEV4"
+    )

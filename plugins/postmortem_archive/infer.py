@@ -21,7 +21,8 @@ from .taxonomy import Taxonomy
 
 
 def _keys(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern + r"(?:\s*\(.*\))?$")
+    """The whole key, optionally followed by a note in parentheses ('start time (UTC)')."""
+    return re.compile(rf"(?:{pattern})(?:\s*\(.*\))?$")
 
 
 # Metadata keys, matched against normalised keys ('**Incident Date (UTC):**' -> 'incident date (utc)').
@@ -93,6 +94,11 @@ def map_severity(value: str, levels: tuple[str, ...]) -> str | None:
 def _first(fields: Iterable[Field], kind: str, accept: Callable[[str], bool] = lambda v: True) -> Field | None:
     pattern = KEYS[kind]
     return next((f for f in fields if pattern.match(f.key) and not is_placeholder(f.value) and accept(f.value)), None)
+
+
+def _has_time(value: str) -> bool:
+    found = textdates.first_date(value)
+    return found is not None and found.time is not None
 
 
 def _timeline_text(doc: Document) -> str:
@@ -167,9 +173,8 @@ class _Inferrer:
         named = textdates.from_file_name(self.stem)
         for kind in ("date", "started"):
             line = _first(self.fields, kind, lambda v: textdates.first_date(v) is not None)
-            if line:
-                found = textdates.first_date(line.value)
-                assert found is not None
+            found = textdates.first_date(line.value) if line else None
+            if line and found:
                 self.note("date", f"'{line.key}' line, line {line.line}")
                 if named and named.date and named.date != found.date:
                     self.review(f"date: the source says {found.date}, its file name {named.date}; check which is right")
@@ -259,6 +264,8 @@ class _Inferrer:
                 self.note(name, "front matter")
                 continue
             line = _first(self.fields, name)
+            if line is None and name == "started":  # 'Incident date & time: 2023-10-27 14:00 UTC' is the start
+                line = _first(self.fields, "date", _has_time)
             if line is None:
                 continue
             stamp = self._timestamp(name, line, day)
@@ -272,10 +279,9 @@ class _Inferrer:
         )
         for name, kind in durations:
             line = _first(self.fields, kind, lambda v: textdates.parse_duration(v) is not None)
-            if line is None or name in stamps:
+            duration = textdates.parse_duration(line.value) if line else None
+            if line is None or duration is None or name in stamps:
                 continue
-            duration = textdates.parse_duration(line.value)
-            assert duration is not None
             if "started" in stamps:
                 stamps[name] = stamps["started"] + duration
                 self.note(name, f"start + '{line.key}' ({line.value}), line {line.line}")
