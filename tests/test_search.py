@@ -126,6 +126,8 @@ def test_only_articles_are_indexed(built: Site) -> None:
     assert "¶" not in cache["content"], "permalinks are not content"
     assert "Database outage" not in cache["content"], "the related-incidents box is navigation"
     assert "Fixture archive" not in cache["content"], "header, nav and footer chrome are not indexed"
+    assert "Skip to content" not in cache["content"], "only the article (data-pagefind-body)"
+    assert cache["content"].count("Cache stampede") == 1, "the title once, not also Material's <h1>"
     assert "Payments API payments-api" not in cache["content"]
     assert "Services redis payments-api" in cache["content"], "labels and values stay separate words"
     assert records["/guide/"]["meta"]["title"] == "Writing guide"
