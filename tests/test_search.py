@@ -368,8 +368,9 @@ def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def servers(built: Site, redacted: Site) -> Iterator[dict[str, str]]:
     plain, plain_url = _serve(built.site)
     secret, secret_url = _serve(redacted.site)
-    yield {"plain": plain_url, "redacted": secret_url}
-    for httpd in (plain, secret):
+    nested, nested_url = _serve(built.root)  # the same site under /site/, as on a project's GitHub Pages
+    yield {"plain": plain_url, "redacted": secret_url, "subpath": nested_url + "site/"}
+    for httpd in (plain, secret, nested):
         httpd.shutdown()
         httpd.server_close()
 
@@ -439,6 +440,13 @@ def test_body_word_ticket_and_service_are_found(page, servers: dict[str, str]) -
     services = header_search(page, "payments-api")
     assert set(services[:2]) == {"/2023/2023-05-01-db-outage/", "/2024/2024-02-10-cache-stampede/"}, services
     assert header_search(page, "blameless") == ["/guide/"]
+
+
+def test_a_site_under_a_sub_path_links_results_under_it(page, servers: dict[str, str]) -> None:
+    page.goto(servers["subpath"] + "2023/2023-08-14-queue/")
+    assert header_search(page, "herd") == ["/site/2024/2024-02-10-cache-stampede/"]
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/site/2024/2024-02-10-cache-stampede/?highlight=herd")
 
 
 def test_results_show_index_text_as_text(page, servers: dict[str, str]) -> None:
