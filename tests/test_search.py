@@ -516,6 +516,35 @@ def test_search_at_390_pixels(page, servers: dict[str, str]) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     dialog = page.get_by_role("dialog", name="Search")
     assert dialog.count() == 1 and page.get_by_role("textbox", name="Search").count() == 1
+    # The search page: filters fold away above the results, unless the address sets some.
+    page.goto(servers["plain"] + "search/?q=payments")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    assert not page.evaluate("document.querySelector('.pm-search-side').open")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(servers["plain"] + "search/?q=payments&team=platform")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    assert page.evaluate("document.querySelector('.pm-search-side').open")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_box_and_page_are_axe_clean(browser, servers: dict[str, str], scheme: str) -> None:
+    """With results and filters shown (axe-core bundled with axe-playwright-python, no network)."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    context = browser.new_context(color_scheme=scheme)
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(servers["plain"]) else route.abort()
+    )
+    page = context.new_page()
+    try:
+        page.goto(servers["plain"])
+        header_search(page, "payments")
+        found = [v for v in axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}]
+        page.goto(servers["plain"] + "search/?q=payments&severity=SEV1")
+        page.wait_for_selector(".pm-search-facet input:checked")
+        found += [v for v in axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}]
+    finally:
+        context.close()
+    assert not found, [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
 
 
 def test_redacted_search_finds_no_real_name(page, servers: dict[str, str]) -> None:
