@@ -69,6 +69,48 @@ CASES = {
     ),
 }
 
+HEAD = "---\ntitle: T\ndate: 2024-01-01\nseverity: SEV1\nsummary: s\n"
+LAUGHS = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
+    for i in range(1, 10)
+)
+# Valid YAML syntax whose values PyYAML cannot construct, and inputs that would cost gigabytes or
+# overflow a stack: each is a problem with file, line and field, never a traceback.
+UNREADABLE = {
+    "month 13": (HEAD + "started: 2024-13-45\n---\n", "2024/x.md:6: started: cannot read '2024-13-45' as a date"),
+    "day 30 of February": (HEAD + "detected: 2024-02-30T10:00:00Z\n---\n", "2024/x.md:6: detected: cannot read"),
+    "year 0": (HEAD + "people:\n  scribe: 0000-01-01\n---\n", "2024/x.md:7: people.scribe: cannot read"),
+    "zone +99:00": (HEAD + "resolved: 2024-01-01T10:00:00+99:00\n---\n", "2024/x.md:6: resolved: cannot read"),
+    "bad base64": (HEAD + "trigger: !!binary 'zz*'\n---\n", "2024/x.md:6: trigger: invalid YAML: failed to decode"),
+    "!!int on text": (HEAD + "impact:\n  users: !!int many\n---\n", "2024/x.md:7: impact.users: cannot read 'many'"),
+    "!!bool on text": (HEAD + "tags: [!!bool maybe]\n---\n", "2024/x.md:6: tags[0]: cannot read 'maybe' as true/false"),
+    "!!timestamp on text": (HEAD + "x: !!timestamp soon\n---\n", "2024/x.md:6: x: cannot read 'soon' as a date"),
+    "python tag": (HEAD + "title2: !!python/object/apply:os.system [ls]\n---\n", "2024/x.md:6: title2: invalid YAML"),
+    "huge int": (HEAD + "impact:\n  users: " + "9" * 5000 + "\n---\n", "2024/x.md:7: impact.users: number too long"),
+    "int beyond bound": (HEAD + "impact:\n  users: " + "9" * 20 + "\n---\n", "2024/x.md:7: impact.users: Input"),
+    "infinite revenue": (HEAD + "impact:\n  revenue: .inf\n---\n", "2024/x.md:7: impact.revenue: expected a finite"),
+    "year 20240": (HEAD.replace("2024-01-01", "'20240-01-01'") + "---\n", "2024/x.md:3: date: expected a date"),
+    "year 1066": (HEAD.replace("2024-01-01", "1066-10-14") + "---\n", "2024/x.md:3: date: year 1066 is outside"),
+    "merge of a scalar": (HEAD + "people:\n  <<: 5\n---\n", "2024/x.md:7: people.<<: invalid YAML"),
+    "list as key": (HEAD + "? [a, b]\n: 1\n---\n", "2024/x.md:6: front matter: a field name must be text"),
+    "null as key": (HEAD + "people:\n  ~: x\n---\n", "2024/x.md:7: people: a field name must be text"),
+    "control character": (HEAD + "title2: a\x07b\n---\n", "2024/x.md:6: front matter: invalid YAML: control"),
+    "recursive alias": (HEAD + "tags: &t [*t]\n---\n", "2024/x.md:6: front matter: an alias refers to a block"),
+    "billion laughs": (HEAD + LAUGHS + "---\n", "2024/x.md:10: a4: more than 20000 values"),
+    "deep nesting": (HEAD + "tags: " + "[" * 40 + "]" * 40 + "\n---\n", "2024/x.md:6: front matter: nested more"),
+    "deeper than libyaml allows": (
+        HEAD + "tags: " + "[" * 5000 + "]" * 5000 + "\n---\n",
+        "2024/x.md:6: front matter: invalid YAML: while increasing flow level: exceeded maximum nesting depth",
+    ),
+    "deep through aliases": (
+        HEAD + "a0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 60)) + "---\n",
+        "2024/x.md:36: a30: nested more than 32 levels deep",
+    ),
+    "too large": (HEAD + "summary2: " + "x" * 300_000 + "\n---\n", "2024/x.md:1: front matter: too large"),
+    "line break U+2028 in a value": (HEAD + "title2: 'a\u2028b'\nx: !!int y\n---\n", "2024/x.md:7: x: cannot read"),
+}
+CASES.update(UNREADABLE)
+
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_problem_names_file_line_and_field(case: str) -> None:
@@ -108,11 +150,19 @@ def test_build_reports_every_problem_in_every_file_and_writes_nothing(site: Site
     site.add("2024/a.md", CASES["unknown severity"][0])
     site.add("2024/b.md", CASES["naive timestamp"][0])
     site.add("2024/c.md", b"---\ntitle: \xff\n---\n")
+    site.add("2024/d.md", UNREADABLE["month 13"][0])
+    site.add("2024/e.md", UNREADABLE["billion laughs"][0])
     site.site.mkdir()
     (site.site / "keep.txt").write_text("previous build")
     message = site.build_error()
-    assert "3 problems in 3 postmortem files" in message
-    for needle in ("2024/a.md:4: severity:", "2024/b.md:6: started:", "2024/c.md:2: file: not valid UTF-8"):
+    assert "5 problems in 5 postmortem files" in message
+    for needle in (
+        "2024/a.md:4: severity:",
+        "2024/b.md:6: started:",
+        "2024/c.md:2: file: not valid UTF-8",
+        "2024/d.md:6: started: cannot read '2024-13-45'",
+        "2024/e.md:10: a4: more than 20000 values",
+    ):
         assert needle in message
     assert [p.name for p in site.site.iterdir()] == ["keep.txt"], "a failed build must not touch site_dir"
 

@@ -88,7 +88,11 @@ class Archive:
     def __init__(self, postmortems: list[Postmortem], settings: Settings) -> None:
         self.settings = settings
         self.all = sorted(postmortems, key=lambda pm: (pm.date, pm.id), reverse=True)
+        # Built (and listed in /incidents/, marked Draft) when drafts are included, e.g. under `mkdocs serve`.
         self.postmortems = [pm for pm in self.all if settings.include_drafts or not pm.is_draft]
+        # What every figure counts: facets, patterns, action items, metrics, the home page. A draft is
+        # previewable but never counted, in any mode.
+        self.published = [pm for pm in self.postmortems if not pm.is_draft]
         self.by_id = {pm.id: pm for pm in self.postmortems}
         self._age = {pm.id: -pm.date.toordinal() for pm in self.postmortems}  # newer sorts first
         rank = {level: index for index, level in enumerate(settings.severities)}
@@ -98,11 +102,12 @@ class Archive:
         }
         self.facets = {
             key: _build_facet(
-                key, title, label, values_of, self.postmortems, orders.get(key, lambda v: (v.name.lower(), v.slug))
+                key, title, label, values_of, self.published, orders.get(key, lambda v: (v.name.lower(), v.slug))
             )
             for key, title, label, values_of in FACETS
         }
-        self.patterns = pattern_stats(settings.taxonomy.patterns, self.postmortems)
+        self._facet_slugs = {key: {value.slug for value in facet.values} for key, facet in self.facets.items()}
+        self.patterns = pattern_stats(settings.taxonomy.patterns, self.published)
         # For similar(): who has each pattern, service and tag, read off the pattern stats and facets.
         self._members: dict[str, dict[str, list[Postmortem]]] = {
             "pattern": {stats.pattern.id: stats.postmortems for stats in self.patterns},
@@ -110,15 +115,16 @@ class Archive:
             "tag": {value.slug: value.postmortems for value in self.facets["tags"].values},
         }
         self._positions: dict[tuple[str, str], dict[str, int]] = {}
-        self.actions = ActionReport(action_rows(self.postmortems, settings), settings.today)
+        rows = action_rows(self.postmortems, settings)  # a draft's page still shows its own items
+        self.actions = ActionReport([r for r in rows if not r.postmortem.is_draft], settings.today)
         self._rows_of: dict[str, list[ActionRow]] = {}
         self._rows_by_pattern: dict[str, list[ActionRow]] = {}
         for row in self.actions.rows:  # the report's order: overdue, open, then closed
             for pattern_id in row.postmortem.meta.patterns:
                 self._rows_by_pattern.setdefault(pattern_id, []).append(row)
-        for row in sorted(self.actions.rows, key=lambda r: r.index):
+        for row in sorted(rows, key=lambda r: r.index):
             self._rows_of.setdefault(row.postmortem.id, []).append(row)
-        self.metrics = Metrics(self.postmortems, settings.severities, self.actions)
+        self.metrics = Metrics(self.published, settings.severities, self.actions)
         self._related_to: dict[str, list[str]] = {pm.id: [] for pm in self.postmortems}
         for pm in self.postmortems:
             for target in pm.meta.related:
@@ -128,6 +134,10 @@ class Archive:
     def action_rows(self, pm: Postmortem) -> list[ActionRow]:
         """This postmortem's action items in their written order, with effective due date and priority."""
         return self._rows_of.get(pm.id, [])
+
+    def has_facet_value(self, key: str, name: str) -> bool:
+        """Whether the facet `key` has a page for `name` (a value only drafts carry has none)."""
+        return slugify(name) in self._facet_slugs[key]
 
     def pattern(self, pattern_id: str) -> PatternStats:
         return next(stats for stats in self.patterns if stats.pattern.id == pattern_id)

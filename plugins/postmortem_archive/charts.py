@@ -14,13 +14,17 @@ from pygal.style import Style
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.DOTALL)
+# Text and axes in currentColor: the chart takes the page's text colour, so it reads on Material's
+# light and dark schemes alike. Series colours are mid-tones visible on both backgrounds.
 STYLE = Style(
     background="transparent",
     plot_background="transparent",
-    foreground="#333",
-    foreground_strong="#222",
-    foreground_subtle="#999",
-    colors=("#b71c1c", "#e65100", "#f9a825", "#1565c0", "#6a1b9a", "#2e7d32", "#00838f", "#5d4037"),
+    foreground="currentColor",
+    foreground_strong="currentColor",
+    foreground_subtle="currentColor",
+    guide_stroke_color="currentColor",
+    major_guide_stroke_color="currentColor",
+    colors=("#d32f2f", "#f57c00", "#fbc02d", "#1e88e5", "#8e24aa", "#43a047", "#00acc1", "#8d6e63"),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
     label_font_size=11,
     major_label_font_size=11,
@@ -32,12 +36,17 @@ COMMON = {
     "js": [],  # pygal's tooltips load a script from the web; the numbers are in tables instead
     "disable_xml_declaration": True,
     "width": 800,
-    "height": 320,
+    "height": 340,
     "explicit_size": False,
-    "show_minor_x_labels": False,
+    "show_minor_x_labels": False,  # with many months, only every n-th label (the major ones) is shown
     "truncate_legend": 30,
     "print_values": False,
 }
+
+
+def _every(labels: list[str], most: int = 12) -> int:
+    """Label every n-th point so at most `most` time labels show (all of them when few)."""
+    return max(1, -(-len(labels) // most))
 
 
 def _render(chart: pygal.graph.graph.Graph, chart_id: str) -> str:
@@ -49,9 +58,16 @@ def _render(chart: pygal.graph.graph.Graph, chart_id: str) -> str:
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
-def stacked_bars(chart_id: str, title: str, labels: list[str], series: dict[str, list[int]]) -> str:
+def stacked_bars(
+    chart_id: str, title: str, labels: list[str], series: dict[str, list[int]], *, x_title: str, y_title: str
+) -> str:
     chart = pygal.StackedBar(
-        title=title, x_label_rotation=-45, x_labels_major_every=max(1, len(labels) // 12), **COMMON
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        x_label_rotation=-45,
+        x_labels_major_every=_every(labels),
+        **COMMON,
     )
     chart.x_labels = labels
     peak = max((sum(column) for column in zip(*series.values(), strict=True)), default=0)
@@ -62,27 +78,54 @@ def stacked_bars(chart_id: str, title: str, labels: list[str], series: dict[str,
     return _render(chart, chart_id)
 
 
-def lines(chart_id: str, title: str, labels: list[str], series: dict[str, list[float | None]], unit: str) -> str:
-    chart = pygal.Line(title=title, x_label_rotation=-45, y_title=unit, allow_interruptions=True, **COMMON)
+def lines(
+    chart_id: str, title: str, labels: list[str], series: dict[str, list[float | None]], *, x_title: str, y_title: str
+) -> str:
+    chart = pygal.Line(
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        x_label_rotation=-45,
+        x_labels_major_every=_every(labels),
+        allow_interruptions=True,
+        **COMMON,
+    )
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)
     return _render(chart, chart_id)
 
 
-def bars(chart_id: str, title: str, labels: list[str], values: list[float | None], *, percent: bool = False) -> str:
-    options = dict(COMMON)
+def bars(
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    *,
+    x_title: str,
+    y_title: str,
+    percent: bool = False,
+) -> str:
     chart = pygal.Bar(
-        title=title, x_label_rotation=-45, show_legend=False, range=(0, 100) if percent else None, **options
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        x_label_rotation=-45,
+        x_labels_major_every=_every(labels),
+        show_legend=False,
+        range=(0, 100) if percent else None,
+        **COMMON,
     )
     chart.x_labels = labels
     chart.add(title, [None if v is None else round(v * 100, 1) if percent else v for v in values])
     return _render(chart, chart_id)
 
 
-def horizontal_bars(chart_id: str, title: str, items: list[tuple[str, int]]) -> str:
-    height = 60 + 26 * max(1, len(items))
-    chart = pygal.HorizontalBar(title=title, show_legend=False, **{**COMMON, "height": height})
+def horizontal_bars(chart_id: str, title: str, items: list[tuple[str, int]], *, value_title: str) -> str:
+    height = 90 + 26 * max(1, len(items))
+    # Turned sideways, pygal's x axis holds the labels (left) and x_title names the values (bottom).
+    options = {**COMMON, "height": height, "show_minor_x_labels": True}
+    chart = pygal.HorizontalBar(title=title, x_title=value_title, show_legend=False, **options)
     chart.x_labels = [label for label, _ in reversed(items)]
     chart.add(title, [value for _, value in reversed(items)])
     svg = _render(chart, chart_id)

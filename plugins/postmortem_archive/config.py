@@ -79,6 +79,9 @@ class PostmortemsConfig(base.Config):
     default_priorities = c.DictOfItems(c.Choice(("P0", "P1", "P2", "P3")), default=dict(DEFAULT_PRIORITIES))
     """Priority of an action item without one, per type."""
 
+    landing = c.Type(bool, default=True)
+    """Put the archive at a glance (latest postmortems, follow-ups, recurring patterns) at the top of index.md."""
+
     feed_entries = c.Type(int, default=20)
     """How many of the newest postmortems feed.xml lists."""
 

@@ -93,13 +93,21 @@ def _facet_tables(archive: Archive, url_of: Callable[[str], str]) -> dict[str, _
     return tables
 
 
-def _slugs(names: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(slugify(name) for name in names))
-
-
 def incidents_json(archive: Archive, url_of: Callable[[str], str]) -> str:
-    """Every published postmortem as one row, newest first (the static pages' order)."""
+    """Every listed postmortem as one row, newest first (the static pages' order)."""
     tables = _facet_tables(archive, url_of)
+
+    def ids(key: str, names: Iterable[str]) -> list[int]:
+        # A draft (listed under `mkdocs serve`) may carry a value no published postmortem has:
+        # it gets an entry without a page (url null), as the static row shows it without a link.
+        table = tables[key]
+        out = []
+        for name in names:
+            slug = slugify(name)
+            entry = [slug, name, None] + ([archive.severity_rank(name)] if key == "severity" else [])
+            out.append(table.add(slug, entry))
+        return list(dict.fromkeys(out))
+
     rows = []
     for pm in archive.postmortems:
         m = pm.meta
@@ -109,10 +117,10 @@ def incidents_json(archive: Archive, url_of: Callable[[str], str]) -> str:
                 url_of(pm.src_path),
                 m.date.isoformat(),
                 m.title,
-                tables["severity"].index[_slugs([m.severity])[0]],
-                tables["services"].ids(_slugs(m.services)),
-                tables["teams"].ids(_slugs(m.teams)),
-                tables["tags"].ids(_slugs(m.tags)),
+                ids("severity", [m.severity])[0],
+                ids("services", m.services),
+                ids("teams", m.teams),
+                ids("tags", m.tags),
                 m.status,
                 int(ttr.total_seconds()) if ttr is not None else None,
                 timefmt.duration(ttr),

@@ -36,7 +36,8 @@ def _message(error: dict[str, Any]) -> str:
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     if kind in ("string_type", "int_type", "list_type", "model_type", "dict_type", "float_type"):
-        message += f", got {type(value).__name__} {value!r}"
+        shown = repr(value)
+        message += f", got {type(value).__name__} {shown if len(shown) <= 80 else shown[:77] + '...'}"
         if isinstance(value, bool | int | float) and kind == "string_type":
             message += " (YAML reads unquoted yes/no/on/off, numbers and times as non-text: quote it)"
     return message

@@ -8,6 +8,7 @@ keys are errors (typos must not vanish silently).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -34,30 +35,46 @@ ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 def _describe(value: object) -> str:
-    return f"{type(value).__name__} {value!r}"
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) <= 80 else shown[:77] + '...'}"
+
+
+# Years outside this range are typos (20240 for 2024) and would overflow date arithmetic
+# (due date = date + SLO, conversion to UTC) near the limits of Python's dates.
+YEARS = (1900, 2999)
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"year {value.year} is outside {YEARS[0]}..{YEARS[1]}; check the date")
+    return value
 
 
 def _as_date(value: object) -> object:
     if isinstance(value, dt.datetime):
         raise ValueError(f"expected a date like 2024-03-12, got a timestamp {value.isoformat()}")
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            parsed = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            return _in_range(parsed)
     raise ValueError(f"expected a date like 2024-03-12, got {_describe(value)}")
 
 
 def _as_timestamp(value: object) -> object:
     if isinstance(value, dt.datetime):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value.strip())
+            parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            return _in_range(parsed)
     if isinstance(value, dt.date):
         raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got a date without time {value}")
     raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got {_describe(value)}")
@@ -120,9 +137,12 @@ class People(_Strict):
         return out
 
 
+LARGEST = 10**15  # bigger figures are typos, and beyond what a float keeps exactly
+
+
 class Impact(_Strict):
-    users: Annotated[StrictInt, Field(ge=0)] | None = None
-    revenue: Annotated[StrictInt | float, Field(ge=0)] | None = None
+    users: Annotated[StrictInt, Field(ge=0, le=LARGEST)] | None = None
+    revenue: Annotated[StrictInt | float, Field(ge=0, le=LARGEST)] | None = None
     description: Text | None = None
 
     @field_validator("revenue", mode="before")
@@ -130,6 +150,8 @@ class Impact(_Strict):
     def _no_bool(cls, value: object) -> object:
         if isinstance(value, bool) or (value is not None and not isinstance(value, int | float)):
             raise ValueError(f"expected a number, got {_describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
         return value
 
 

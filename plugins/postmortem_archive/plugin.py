@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import urls
+from . import placeholders, urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
@@ -118,6 +118,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
+        for pm in self.postmortems:  # a warning, so `mkdocs build --strict` fails on a forgotten prompt
+            for found in placeholders.in_final(pm):
+                log.warning(f"{pm.src_path}:{found.line}: {found.describe()} (status is final)")
         if self.config.redact.enabled:
             redactor = Redactor(
                 self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix
@@ -234,6 +237,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             page.meta = generated.meta()
             return None
         link = urls.Linker(page.url, self.url_of)
+        if page.file.src_uri == urls.HOME and self.config.landing:
+            glance = self._placeholder("landing")
+            self.inserts[urls.HOME] = {glance: self.renderer.landing(link)}
+            return insert_header(markdown, glance, "")
         pattern_id = self.pattern_pages.get(page.file.src_uri)
         if pattern_id is not None:  # a hand-written pattern page: add the generated parts around it
             intro, details = self._placeholder("intro"), self._placeholder("details")

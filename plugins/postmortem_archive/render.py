@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import charts, timefmt, urls
+from . import charts, landing, timefmt, urls
 from .actions import ActionRow
 from .archive import Archive, Facet, FacetValue
 from .paginate import Pager
@@ -66,8 +66,9 @@ class Renderer:
             facet_page=urls.facet_page,
             facet_index=urls.facet_index,
             INCIDENTS=urls.INCIDENTS,
-            ACTION_ITEMS=urls.ACTION_ITEMS,
             PATTERNS=urls.PATTERNS,
+            ACTION_ITEMS=urls.ACTION_ITEMS,
+            METRICS=urls.METRICS,
             pattern_page=urls.pattern_page,
             taxonomy=archive.settings.taxonomy,
             attribute_getter=operator.attrgetter,
@@ -135,6 +136,11 @@ class Renderer:
             "footer.html", link, pm=pm, related=self.archive.related(pm), similar=self.archive.similar(pm)
         )
 
+    def landing(self, link: urls.Linker) -> str:
+        """The home page's generated part: latest postmortems, follow-ups, recurring patterns."""
+        home = landing.landing(self.archive)
+        return self.render("landing.html", link, home=home, window_days=landing.WINDOW_DAYS)
+
     def action_items(self, link: urls.Linker, pager: Pager) -> str:
         rows = self.action_rows(pager.rows(self.archive.actions.rows), link)
         return self.render("action_items.html", link, pager=pager, rows_html=rows, filters=self.action_filters())
@@ -149,24 +155,39 @@ class Renderer:
         tops = {field: mx.top(field) for field in ("services", "patterns")}
         pattern_title = self.archive.settings.taxonomy.get
         chart_svgs = {
-            "per_month": charts.stacked_bars("per-month", "Incidents per month by severity", mx.months, per_month),
+            "per_month": charts.stacked_bars(
+                "per-month",
+                "Incidents per month by severity",
+                mx.months,
+                per_month,
+                x_title="Month of incident",
+                y_title="Incidents",
+            ),
             "durations": charts.lines(
                 "durations",
                 "Median minutes from start, per quarter",
                 quarters,
                 {f"to {kind}": [rows[kind][q].median if q in rows[kind] else None for q in quarters] for kind in kinds},
-                "minutes",
+                x_title="Quarter of incident",
+                y_title="Minutes (median)",
             ),
             "completion": charts.bars(
                 "completion",
                 "Action items done, % per quarter",
                 [t.label for t in completion],
                 [t.completion_rate for t in completion],
+                x_title="Quarter of incident",
+                y_title="Done (%)",
                 percent=True,
             ),
-            "services": charts.horizontal_bars("services", "Incidents per service", tops["services"]),
+            "services": charts.horizontal_bars(
+                "services", "Incidents per service", tops["services"], value_title="Incidents"
+            ),
             "patterns": charts.horizontal_bars(
-                "patterns", "Incidents per failure pattern", [(pattern_title(p).title, n) for p, n in tops["patterns"]]
+                "patterns",
+                "Incidents per failure pattern",
+                [(pattern_title(p).title, n) for p, n in tops["patterns"]],
+                value_title="Incidents",
             ),
         }
         return self.render(

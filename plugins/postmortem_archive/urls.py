@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 
+HOME = "index.md"  # the site's hand-written home page; the plugin adds the archive at a glance
 INCIDENTS = "incidents/index.md"
 PATTERNS = "patterns/index.md"
 ACTION_ITEMS = "action-items/index.md"

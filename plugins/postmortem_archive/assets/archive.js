@@ -40,7 +40,9 @@
     var out = [];
     values.forEach(function (value, index) {
       if (index) out.push(" ");
-      out.push(el("a", { class: "pm-chip", href: root + value[2] }, value[1]));
+      // A value only a draft has has no page (url null): plain text, as on the static page.
+      out.push(value[2] === null ? el("span", { class: "pm-chip" }, value[1])
+                                 : el("a", { class: "pm-chip", href: root + value[2] }, value[1]));
     });
     return out;
   }
