@@ -24,7 +24,7 @@ from .model import FrontMatter
 from .new import create as create_postmortem
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
-from .redact import Redactor, RosterError, load_roster, person_names
+from .redact import DEFAULT_KEEP, Redactor, RosterEntry, RosterError, load_roster, person_names
 from .service_map import ServiceMapError, load_service_map, services_for_paths
 from .settings import Settings
 from .slugs import slugify
@@ -49,6 +49,7 @@ class SiteInfo:
     site_url: str
     use_directory_urls: bool
     lint: LintConfig = field(default_factory=LintConfig)
+    keep: frozenset[str] = DEFAULT_KEEP  # name parts never redacted alone
 
 
 def _site(config_file: Path) -> SiteInfo:
@@ -72,11 +73,20 @@ def _site(config_file: Path) -> SiteInfo:
     except OptionError as exc:
         raise CliError(f"{config_file}: postmortems: {exc}") from None
     options = plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig()
+    keep = DEFAULT_KEEP | frozenset(options.redact.keep)
+    roster: list[RosterEntry] = []
+    if options.redact.roster:
+        try:
+            roster = load_roster(Path(options.redact.roster))
+        except RosterError as exc:
+            raise CliError(str(exc)) from None
     lint = LintConfig(
         disable=frozenset(options.lint.disable),
         required_sections=dict(options.lint.required_sections or DEFAULT_REQUIRED_SECTIONS),
+        people=tuple(name for entry in roster for name in (entry.name, *entry.aliases)),
+        keep=keep,
     )
-    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls, lint)
+    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls, lint, keep)
 
 
 def page_url(src_uri: str, site: SiteInfo) -> str:
@@ -385,8 +395,16 @@ def _lint_targets(paths: tuple[Path, ...], site: SiteInfo) -> list[tuple[str, by
     help="Also look for every name in the archive's front matter (default: ./mkdocs.yml if present).",
 )
 @click.option("--exclude", multiple=True, help="Glob of site paths to skip (repeatable); theme assets by default.")
-def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | None, exclude: tuple[str, ...]) -> None:
-    """Fail (exit 1) if any known name, alias, handle or e-mail remains anywhere in a built site."""
+@click.option(
+    "--keep",
+    "extra_keep",
+    multiple=True,
+    help="A name part that is an everyday word here (repeatable; adds to redact.keep).",
+)
+def check_redaction(
+    site_dir: Path, roster: Path | None, config_file: Path | None, exclude: tuple[str, ...], extra_keep: tuple[str, ...]
+) -> None:
+    """Fail (exit 1) if any known name, alias, handle, e-mail or part of a name remains anywhere in a built site."""
     entries = []
     if roster is not None:
         try:
@@ -394,17 +412,19 @@ def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | Non
         except RosterError as exc:
             raise CliError(str(exc)) from None
     names: list[str] = []
+    keep = DEFAULT_KEEP | frozenset(extra_keep)
     if config_file is None and Path("mkdocs.yml").is_file():
         config_file = Path("mkdocs.yml")
     if config_file is not None:
-        _, postmortems = _load(config_file)
+        site, postmortems = _load(config_file)
         names = person_names(postmortems)
-    redactor = Redactor(entries, names)
+        keep |= site.keep
+    redactor = Redactor(entries, names, keep=keep)
     if not redactor.needles:
         raise CliError("no names to look for", "pass --roster people.yml and/or --config mkdocs.yml")
     leaks = scan(site_dir, redactor, exclude=(*DEFAULT_EXCLUDE, *exclude))
     for leak in leaks:
-        click.echo(f"{site_dir / leak.path}: {leak.found!r}")
+        click.echo(f"{site_dir / leak.path}: {leak.found!r}" + (f" in {leak.context!r}" if leak.context else ""))
     if leaks:
         click.echo(
             f"{len(leaks)} leak{'s' if len(leaks) != 1 else ''} of {len(redactor.needles)} known names", err=True

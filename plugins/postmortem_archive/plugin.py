@@ -24,7 +24,16 @@ from .loader import is_postmortem, load_all
 from .navigation import archive_nav
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
-from .redact import DEFAULT_SALT, Redactor, RosterEntry, RosterError, load_roster, person_names, redact_postmortem
+from .redact import (
+    DEFAULT_KEEP,
+    DEFAULT_SALT,
+    Redactor,
+    RosterEntry,
+    RosterError,
+    load_roster,
+    person_names,
+    redact_postmortem,
+)
 from .render import Renderer
 from .settings import Settings
 from .sweep import sweep
@@ -118,7 +127,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 log.warning(f"{pm.src_path}:{found.line}: {found.describe()} (status is final)")
         if self.config.redact.enabled:
             redactor = Redactor(
-                self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix
+                self.roster,
+                person_names(self.postmortems),
+                salt=self.salt,
+                prefix=self.config.redact.prefix,
+                keep=DEFAULT_KEEP | set(self.config.redact.keep),
             )
             named = [f.src_uri for f in docs if redactor.names_in_path(f.src_uri)]
             if named:
