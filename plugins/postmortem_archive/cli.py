@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import click
 
-from . import exports
+from . import exports, source
 from .actions import ActionRow
 from .archive import Archive
 from .importer import import_sources
@@ -180,6 +181,12 @@ def related(
             raise CliError(str(exc)) from None
     site, postmortems = _load(config_file)
     archive = Archive(postmortems, site.settings)
+    known = {s for pm in postmortems for s in pm.meta.services}
+    for service in services:
+        _require_known("service", service, known)
+    for service in wanted:  # from the service map: a service without incidents is fine, a misspelt one is not
+        if service not in services and (problem := unknown_value("service", service, known)) and "did you" in problem:
+            click.echo(f"note: {problem} ({service_map} names it; no postmortem does)", err=True)
     slugs = {slugify(s): s for s in wanted}
     hits = [
         (pm, [s for s in pm.meta.services if slugify(s) in slugs])
@@ -216,6 +223,27 @@ def related(
             )
 
 
+def unknown_value(kind: str, value: str, known: Iterable[str], *, exact: bool = False) -> str | None:
+    """None when `value` is one of `known` (compared as slugs, the way pages are keyed, unless
+    `exact`), else "unknown service 'paymnts'; did you mean 'payments'?" (difflib)."""
+    known = list(known)
+    spelled = {slugify(k): k for k in known}
+    if (value in known) if exact else (slugify(value) in spelled):
+        return None
+    by_folded = {k.casefold(): k for k in spelled.values()}
+    close = difflib.get_close_matches(value.casefold(), sorted(by_folded), n=1, cutoff=0.6)
+    message = f"unknown {kind} '{value}'"
+    return message + (f"; did you mean '{by_folded[close[0]]}'?" if close else "")
+
+
+def _require_known(kind: str, value: str, known: Iterable[str]) -> None:
+    problem = unknown_value(kind, value, known)
+    if problem:
+        listed = sorted(set(known), key=str.casefold)
+        shown = ", ".join(listed[:15]) + (f" and {len(listed) - 15} more" if len(listed) > 15 else "")
+        raise CliError(problem, f"known {kind}s: {shown}" if listed else f"no postmortem names a {kind} yet")
+
+
 def _md_text(text: str) -> str:
     """Escape Markdown punctuation so a title stays text in a PR comment."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>" else ch for ch in text)
@@ -249,6 +277,10 @@ def actions(
         except ValueError:
             raise CliError(f"--today must be a date like 2024-03-12, got {today!r}") from None
     rows = Archive(postmortems, settings).actions.rows
+    if owner:
+        _require_known("owner", owner, {r.owner for r in rows if r.owner})
+    if team:
+        _require_known("team", team, {r.team for r in rows if r.team})
     if only_open:
         rows = [r for r in rows if r.is_open]
     if only_overdue:
@@ -313,7 +345,16 @@ def new(
     """Create postmortems/<year>/<date>-<slug>.md from a template sized to the severity; prints its path."""
     site = _site(config_file)
     if severity not in site.settings.severities:
-        raise CliError(f"unknown severity {severity!r}", f"use one of {', '.join(site.settings.severities)}")
+        problem = unknown_value("severity", severity, site.settings.severities, exact=True)
+        raise CliError(str(problem), f"use one of {', '.join(site.settings.severities)}")
+    # A new service or team is allowed, but one that looks like a typo of a known one is said out loud.
+    written = [source.load(path, raw) for path, raw in collect(site.docs_dir, site.settings)]
+    data = [s.data for s in written if not isinstance(s, list)]
+    for kind, values, field_name in (("service", services, "services"), ("team", teams, "teams")):
+        known = {v for d in data if isinstance(d.get(field_name), list) for v in d[field_name] if isinstance(v, str)}
+        for value in values:
+            if (problem := unknown_value(kind, value, known)) and "did you" in problem:
+                click.echo(f"note: {problem} (no postmortem names it yet; a new {kind} is fine)", err=True)
     try:
         day = dt.date.fromisoformat(date_) if date_ else dt.date.today()
     except ValueError:
