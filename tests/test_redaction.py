@@ -336,6 +336,7 @@ def _parts_site(root: Path, keep: list[str] | None = None) -> Site:
     (site.root / "people.yml").write_text(ROSTER + "- name: Will Park\n- name: Mark Ortiz\n", encoding="utf-8")
     if keep is not None:
         site.plugin_options["redact"]["keep"] = keep
+    site.plugin_options["search"] = "material"  # lunr: one search_index.json to read back
     return site
 
 
