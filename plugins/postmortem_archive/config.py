@@ -103,8 +103,9 @@ class PostmortemsConfig(base.Config):
     search_on_serve = c.Type(bool, default=False)
     """Also build the Pagefind index under `mkdocs serve` (off: serving stays fast; search says it is off)."""
 
-    search_bundle_pages = c.Type(int, default=2000)
-    """Most pages in one Pagefind bundle (consecutive years share one); bounds the indexer's memory."""
+    search_bundle_words = c.Type(int, default=4_000_000)
+    """Most words in one Pagefind bundle (consecutive years share one). Pagefind holds a bundle in memory,
+    ~0.4 KB per word: the default keeps it under 1.7 GB; each extra bundle costs a query ~30 KB."""
 
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""

@@ -114,8 +114,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "postmortems: search: pagefind (the default) replaces Material's search plugin, but 'search' is "
                 "listed under plugins; remove it, or set 'search: material' to keep Material's lunr search"
             )
-        if self.config.search_bundle_pages < 1:
-            raise PluginError("postmortems: option 'search_bundle_pages' must be at least 1")
+        if self.config.search_bundle_words < 1:
+            raise PluginError("postmortems: option 'search_bundle_words' must be at least 1")
         # Our header and search partials, after the site's custom_dir (which still wins) and before Material's.
         theme = str(THEME)
         if theme not in config.theme.dirs:
@@ -241,15 +241,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.hidden.add(search.SEARCH_PAGE)
         # Postmortems, by year; hand-written pages (not the home page, not generated listings) with them.
         generated = {f.src_uri for f in files if f.generated_by is not None}
-        candidates: list[tuple[str, int | None]] = []
+        candidates: list[tuple[str, int | None, int]] = []
         for file in files.documentation_pages():
             pm = self.by_src.get(file.src_uri)
             if pm is not None:
-                candidates.append((file.dest_uri, pm.meta.date.year))
+                candidates.append((file.dest_uri, pm.meta.date.year, search.word_count(pm.body)))
             elif file.src_uri not in generated and file.src_uri != "index.md":
                 self.search_candidates.add(file.src_uri)
-                candidates.append((file.dest_uri, None))
-        self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_pages)
+                candidates.append((file.dest_uri, None, 0))
+        self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_words)
 
     @property
     def _will_index(self) -> bool:
