@@ -1,7 +1,7 @@
 """After a redacted build: prove that no known name, alias, handle or e-mail is left in site/.
 
-Every file is scanned (text files as text; .gz decompressed; binary files by name
-only), in its raw form and decoded as HTML entities, URL escapes and JSON \\u
+Every file is scanned (text files as text; gzip decompressed, by its magic bytes; binary
+files by name only), in its raw form and decoded as HTML entities, URL escapes and JSON \\u
 escapes, with the same whole-word, case- and accent-insensitive matcher as the
 redactor.
 """
@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from .redact import Redactor
 
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".pdf"}
+GZIP_MAGIC = b"\x1f\x8b"
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -27,9 +28,19 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 class Leak:
     path: str  # relative to the site dir
     found: str  # the text that matched, as it appears (decoded)
+    context: str = ""  # the text around it, on one line, so a reader can find it
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.found!r}"
+        return f"{self.path}: {self.found!r}" + (f" in {self.context!r}" if self.context else "")
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    before = text[max(0, start - width) : start]
+    after = text[end : end + width]
+    snippet = (
+        ("..." if start > width else "") + before + text[start:end] + after + ("..." if end + width < len(text) else "")
+    )
+    return " ".join(snippet.split())
 
 
 def _variants(text: str) -> list[str]:
@@ -50,12 +61,13 @@ def _read(path: Path) -> str | None:
     if path.suffix.lower() in BINARY_SUFFIXES:
         return None
     raw = path.read_bytes()
-    if path.suffix == ".gz":
+    if raw[:2] == GZIP_MAGIC:  # .gz files, and Pagefind's index files (gzip without the suffix)
         try:
             raw = gzip.decompress(raw)
-        except OSError:
+        except (OSError, EOFError):
             return None
-    if b"\0" in raw[:4096]:
+        # Pagefind's word index is binary (CBOR) with the words as UTF-8 runs: scan it as text.
+    elif b"\0" in raw[:4096]:
         return None
     return raw.decode("utf-8", errors="replace")
 
@@ -82,5 +94,5 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
             for start, end, needle in redactor.find(variant):
                 if needle not in seen:
                     seen.add(needle)
-                    leaks.append(Leak(relative, variant[start:end]))
+                    leaks.append(Leak(relative, variant[start:end], _context(variant, start, end)))
     return leaks

@@ -1,0 +1,235 @@
+"""Pagefind search: what is indexed, in which bundles, and running the indexer (no MkDocs import).
+
+Pagefind's CLI (shipped as a binary by `pagefind[bin]`) reads the built HTML. Only pages
+carrying `data-pagefind-body` are indexed; the plugin puts it around the article of
+postmortems and hand-written pages, never around listings.
+
+A Pagefind process holds the whole index of its bundle in memory: about 0.4 KB per word
+indexed (Pagefind 1.5.2 over synthetic postmortems: 3.8 GB for 9,907 pages of ~1,050 words in
+one bundle, 0.11 GB for 995 pages cut to ~200 words). So pages are indexed in bundles of at
+most `max_words` words, consecutive years together, one Pagefind process after another
+(9,907 pages: 3 bundles, 1.5 GB at most); the browser merges them with `mergeIndex` (merged
+bundles share the primary's WebAssembly; each costs a query one more word-index chunk, ~30 KB).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BUNDLE_ROOT = "pagefind"  # under site_dir: one sub-directory per bundle
+SEARCH_PAGE = "search/index.md"  # the shareable search page (query and filters in its URL)
+# Kept inside words, so ticket ids (PAY-1234), service names (payments-api, ledger_db) and
+# versions stay whole; Pagefind also indexes the parts of such words.
+INCLUDE_CHARACTERS = "-_."
+# Inside the article, but not content: permalink anchors and the related-incidents box.
+EXCLUDE_SELECTORS = (".headerlink", ".pm-related")
+# Files of Pagefind's own UIs; ours replaces them, so they are not published.
+UNUSED_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+)
+# Pagefind's code in a bundle: copied verbatim from the package, like theme assets.
+CODE_FILES = ("pagefind.js", "pagefind-worker.js", "pagefind-highlight.js", "wasm.*.pagefind")
+ASSET_JS = "assets/postmortems/search.js"
+ASSET_CSS = "assets/postmortems/search.css"
+HEADER_WORDS = 150  # the metadata header: badges, services, people, action items
+DEFAULT_MAX_WORDS = 4_000_000  # ~1.6 GB for the largest Pagefind process (0.4 KB per word)
+FILTERS = ("severity", "status", "service", "team", "year", "pattern")
+
+
+class SearchIndexError(RuntimeError):
+    """Pagefind could not index the site (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str  # directory under BUNDLE_ROOT, e.g. "2024" or "2018-2020"
+    paths: tuple[str, ...]  # HTML files relative to site_dir
+
+    @property
+    def url(self) -> str:
+        """Site-root relative URL of the bundle directory."""
+        return f"{BUNDLE_ROOT}/{self.name}/"
+
+
+@dataclass
+class IndexReport:
+    pages: int = 0
+    bundles: int = 0
+    seconds: float = 0.0
+    peak_rss_bytes: int = 0  # largest peak of one Pagefind process
+    per_bundle: list[tuple[str, int, float, int]] = field(default_factory=list)  # name, pages, s, peak bytes
+
+
+def plan_bundles(pages: Iterable[tuple[str, int | None, int]], max_words: int = DEFAULT_MAX_WORDS) -> list[Bundle]:
+    """Group pages (HTML path, year or None, words) into bundles of consecutive years, newest first.
+
+    Adjacent years share a bundle while its words stay within `max_words`; a year larger than
+    that is a bundle of its own (never split inside a year, so its name says what it holds).
+    Pages without a year (hand-written pages) join the first bundle.
+    """
+    if max_words < 1:
+        raise ValueError("max_words must be at least 1")
+    by_year: dict[int, list[str]] = {}
+    words: dict[int, int] = {}
+    undated: list[str] = []
+    for path, year, count in pages:
+        if year is None:
+            undated.append(path)
+        else:
+            by_year.setdefault(year, []).append(path)
+            words[year] = words.get(year, 0) + count
+    groups: list[list[int]] = []
+    size = 0
+    for year in sorted(by_year, reverse=True):
+        if groups and size + words[year] <= max_words:
+            groups[-1].append(year)
+            size += words[year]
+        else:
+            groups.append([year])
+            size = words[year]
+    bundles = []
+    for years in groups:
+        name = str(years[0]) if len(years) == 1 else f"{years[-1]}-{years[0]}"
+        paths = [path for year in years for path in sorted(by_year[year])]
+        bundles.append(Bundle(name, tuple(paths)))
+    if undated:
+        if bundles:
+            first = bundles[0]
+            bundles[0] = Bundle(first.name, (*first.paths, *sorted(undated)))
+        else:
+            bundles.append(Bundle("pages", tuple(sorted(undated))))
+    return bundles
+
+
+def word_count(markdown: str) -> int:
+    """Words Pagefind will index for a page, estimated from its Markdown (plus the metadata header)."""
+    return len(markdown.split()) + HEADER_WORDS
+
+
+def pagefind_executable() -> Path:
+    """The Pagefind binary from the `pagefind[bin]` package (never downloaded at build time)."""
+    try:
+        import pagefind_bin
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise SearchIndexError("the Pagefind binary is missing: pip install 'pagefind[bin]'") from exc
+    try:
+        return Path(pagefind_bin.get_executable())
+    except FileNotFoundError as exc:
+        raise SearchIndexError(f"the Pagefind binary is missing from pagefind_bin: {exc}") from exc
+
+
+def remove_bundles(site_dir: Path) -> None:
+    """Delete a previous index, so no stale page survives a rebuild."""
+    target = site_dir / BUNDLE_ROOT
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+
+
+def _run(command: list[str], cwd: str) -> tuple[int, str, int]:
+    """Run a process; (exit status, its output, its peak resident memory in bytes)."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", errors="replace")
+    return process.returncode, text, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+
+
+STAGING = ".pagefind-pages"  # under site_dir while indexing: the bundle's pages, hard-linked
+
+
+def _stage(site_dir: Path, paths: Sequence[str]) -> Path:
+    """A directory holding exactly the bundle's pages at their site paths (hard links: no copy, same
+    file system since it is inside site_dir). Pagefind takes URLs from these paths; a glob listing
+    thousands of exact paths silently matches nothing (measured at 9,907 with Pagefind 1.5.2)."""
+    stage = site_dir / STAGING
+    if stage.exists():
+        shutil.rmtree(stage)
+    for path in paths:
+        target = stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(site_dir / path, target)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(site_dir / path, target)
+    return stage
+
+
+def index_bundle(site_dir: Path, bundle: Bundle, executable: Path | None = None) -> tuple[float, int]:
+    """Index one bundle's pages with the Pagefind CLI; (seconds, peak memory in bytes)."""
+    output = site_dir / BUNDLE_ROOT / bundle.name
+    stage = _stage(site_dir, bundle.paths)
+    config = {
+        "site": str(stage.resolve()),
+        "output_path": str(output.resolve()),
+        "include_characters": INCLUDE_CHARACTERS,
+        "exclude_selectors": list(EXCLUDE_SELECTORS),
+    }
+    try:
+        # A fresh working directory: Pagefind reads pagefind.{json,yml,toml} from there, so a stray
+        # config file cannot change what we index.
+        with tempfile.TemporaryDirectory(prefix="pagefind-") as cwd:
+            Path(cwd, "pagefind.json").write_text(json.dumps(config), encoding="utf-8")
+            start = time.perf_counter()
+            code, text, peak = _run([str(executable or pagefind_executable()), "--quiet"], cwd)
+            seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if code != 0:
+        raise SearchIndexError(f"Pagefind failed on bundle {bundle.name} (exit {code}):\n{text.strip()}")
+    if not (output / "pagefind-entry.json").is_file():
+        raise SearchIndexError(f"Pagefind wrote no index for bundle {bundle.name}:\n{text.strip()}")
+    for name in UNUSED_FILES:
+        (output / name).unlink(missing_ok=True)
+    return seconds, peak
+
+
+def index_site(site_dir: Path, bundles: Sequence[Bundle], executable: Path | None = None) -> IndexReport:
+    """Replace the site's search index: remove the old one, then index each bundle in turn."""
+    remove_bundles(site_dir)
+    report = IndexReport(bundles=len(bundles))
+    for bundle in bundles:
+        seconds, peak = index_bundle(site_dir, bundle, executable)
+        report.pages += len(bundle.paths)
+        report.seconds += seconds
+        report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
+        report.per_bundle.append((bundle.name, len(bundle.paths), seconds, peak))
+    return report
+
+
+def code_files(bundles: Sequence[Bundle]) -> set[str]:
+    """Site-relative paths (globs) of Pagefind's own code in the bundles: scripts and WebAssembly."""
+    return {f"{bundle.url}{name}" for bundle in bundles for name in CODE_FILES}
+
+
+def article(content: str, title: str) -> str:
+    """A page's content as Pagefind should see it: the article marked as the indexed body, with
+    the page title (plain text, escaped here) as the result title, weighted like a heading.
+
+    Material prints the title outside the content when the Markdown has no `# heading`, so
+    Pagefind would not see it otherwise.
+    """
+    heading = f'<p data-pagefind-meta="title" data-pagefind-weight="7" hidden>{html.escape(title)}</p>'
+    return f"<div data-pagefind-body>\n{heading}\n{content}\n</div>"
+
+
+def ignored(content: str) -> str:
+    """Generated HTML inside an indexed page that is navigation, not content (listings)."""
+    return f"<div data-pagefind-ignore>\n{content}\n</div>"
