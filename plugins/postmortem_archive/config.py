@@ -36,6 +36,10 @@ class RedactConfig(base.Config):
     leak_check = c.Type(bool, default=True)
     """After the build, fail it if any known name is left in any file of site_dir."""
 
+    keep = c.ListOfItems(c.Type(str), default=[])
+    """Name parts that are everyday words here, never redacted alone (added to the built-in list:
+    Will, Mark, May, Park, ...); the whole name still is."""
+
 
 class LintOptionsConfig(base.Config):
     disable = c.ListOfItems(c.Type(str), default=[])
