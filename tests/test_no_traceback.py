@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("PM_FUZZ_EXAMPLES", "60"))
 WORKER = Path(__file__).with_name("fuzz_worker.py")
+PEAK_MB = int(os.environ.get("PM_FUZZ_PEAK_MB", "150"))  # growth of the worker's resident size allowed
 
 FIELDS = [
     "id", "title", "date", "severity", "status", "summary", "services", "teams", "tags", "patterns",
@@ -102,7 +103,26 @@ def values(draw: st.DrawFn, depth: int = 0) -> str:
         return f"&{draw(anchor_names)} {draw(values(depth + 1))}"
     if kind == 8:
         return f"*{draw(anchor_names)}"
-    return "[" + ", ".join(f"&{n}{i} [*{n}{i - 1}, *{n}{i - 1}]" for i, n in enumerate("l" * 12, 1)) + "]"
+    return draw(bombs)
+
+
+@st.composite
+def laughs(draw: st.DrawFn) -> str:
+    """Billion laughs: each anchor repeats the one before `fan` times, `levels` deep."""
+    # Sampled sizes: hypothesis favours small integers, and a small bomb proves nothing.
+    levels, fan = draw(st.sampled_from([3, 12, 20, 30, 40])), draw(st.sampled_from([2, 5, 9]))
+    chain = [f"&l{i} [{', '.join([f'*l{i - 1}'] * fan)}]" for i in range(1, levels + 1)]
+    return "[&l0 lol, " + ", ".join(chain) + "]"
+
+
+# A few kilobytes that would cost minutes or gigabytes without the loader's bounds.
+bombs = st.one_of(
+    laughs(),
+    st.sampled_from([10, 40, 999, 3000]).map(lambda n: "[" * n + "]" * n),  # nesting
+    st.sampled_from([1, 20]).map(lambda n: "&r [" * n + "*r" + "]" * n),  # an alias inside its own anchor
+    st.sampled_from([200, 4400, 50_000]).map(lambda n: "9" * n),  # int() of thousands of digits
+    st.sampled_from([100, 30_000]).map(lambda n: ":".join(["59"] * n)),  # sexagesimal: quadratic big-int work
+)
 
 
 quoted = st.text(min_size=1, max_size=60).map(json.dumps)
@@ -188,7 +208,11 @@ def front_matter(draw: st.DrawFn) -> str:
 
 @st.composite
 def files(draw: st.DrawFn) -> bytes:
-    """The text in an odd encoding or with odd line breaks, sometimes with random bytes spliced in."""
+    """The text in an odd encoding or with odd line breaks, sometimes with random bytes spliced in;
+    or a valid postmortem with one bomb in it (nothing else wrong, so the bomb is what gets parsed)."""
+    if draw(st.integers(0, 4)) == 0:
+        field = draw(st.sampled_from([f for f in FIELDS if f not in SUBFIELDS and f != "title"]))
+        return f"---\ntitle: Bomb\ndate: 2024-02-02\nseverity: SEV3\nsummary: s\n{field}: {draw(bombs)}\n---\n".encode()
     text = draw(front_matter())
     if draw(st.integers(0, 4)) == 0:
         breaks = draw(st.sampled_from(["\r\n", "\u2028", "\x85", "\r"]))
@@ -264,6 +288,9 @@ SEEN: dict[str, int] = {}
 def test_only_the_projects_error_escapes(worker: Worker, raw: bytes) -> None:
     outcome = worker.run(raw)
     assert not outcome["escaped"], "\n".join(outcome["escaped"])
+    # Peak memory above the worker's start, over every example so far (a high-water mark): the loader
+    # survives a MemoryError ("too complex"), so only this shows a bound that stopped working.
+    assert outcome["peak_mb"] < PEAK_MB, f"the worker grew by {outcome['peak_mb']} MB"
     key = f"{outcome['loader']}/{outcome['build']}"
     SEEN[key] = SEEN.get(key, 0) + 1
     # The commands agree with the loader: a file the loader refuses fails validate and the build.
