@@ -21,6 +21,7 @@ from markupsafe import Markup
 from . import charts, landing, timefmt, urls
 from .actions import ActionRow
 from .archive import Archive, Facet, FacetValue
+from .cache import FragmentCache, templates_signature
 from .paginate import Pager
 from .postmortem import Postmortem
 from .slugs import slugify
@@ -31,8 +32,14 @@ PATTERN_OPEN_ITEMS = 50
 
 
 class Renderer:
-    def __init__(self, archive: Archive, override_dirs: list[str] | None = None) -> None:
+    def __init__(
+        self, archive: Archive, override_dirs: list[str] | None = None, fragments: FragmentCache | None = None
+    ) -> None:
         self.archive = archive
+        # Headers and footers reused across `mkdocs serve` rebuilds when all they read is unchanged.
+        self.fragments = fragments
+        dirs = [Path(d) for d in override_dirs or []] + [TEMPLATES]
+        self._signature = (repr(archive.settings), templates_signature(dirs)) if fragments is not None else None
         # Rows are rendered once, with links starting at this marker, and reused on every page
         # (any depth) that lists them: the cost of all lists stays linear in the archive.
         self.marker = f"@@root-{secrets.token_hex(8)}@@"
@@ -129,12 +136,30 @@ class Renderer:
         return self._action_filters
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
-        return self.render("header.html", link, pm=pm)
+        def render() -> str:
+            return self.render("header.html", link, pm=pm)
+
+        if self.fragments is None:
+            return render()
+        # What header.html reads beyond pm and the settings: which of its values have a facet page.
+        m, has = pm.meta, self.archive.has_facet_value
+        pages = tuple(
+            has(key, name)
+            for key, names in (("services", m.services), ("teams", m.teams), ("tags", m.tags))
+            for name in names
+        )
+        return self.fragments.get("header", pm, (self._signature, link.prefix, pages), render)
 
     def footer(self, pm: Postmortem, link: urls.Linker) -> str:
-        return self.render(
-            "footer.html", link, pm=pm, related=self.archive.related(pm), similar=self.archive.similar(pm)
-        )
+        related, similar = self.archive.related(pm), self.archive.similar(pm)
+
+        def render() -> str:
+            return self.render("footer.html", link, pm=pm, related=related, similar=similar)
+
+        if self.fragments is None:
+            return render()
+        shown = (tuple(related), tuple((other, tuple(reasons)) for other, reasons in similar))
+        return self.fragments.get("footer", pm, (self._signature, link.prefix, shown), render)
 
     def landing(self, link: urls.Linker) -> str:
         """The home page's generated part: latest postmortems, follow-ups, recurring patterns."""
