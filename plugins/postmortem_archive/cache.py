@@ -10,6 +10,7 @@ a clean build would.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
@@ -28,9 +29,9 @@ class ParseCache:
         self._seen: set[str] = set()
         self.hits = 0
 
-    def loader(self, settings: Settings) -> LoadOne:
+    def loader(self, settings: Settings, docs_dir: str) -> LoadOne:
         """A load_one for one build; entries of files gone since the last build are dropped first."""
-        key = repr(settings)  # today, severities, zones, taxonomy...: any change invalidates everything
+        key = repr((settings, docs_dir))  # today, severities, zones, taxonomy...: any change invalidates all
         if key != self._settings:
             self._entries.clear()
         elif self._seen:
@@ -57,6 +58,9 @@ class FragmentCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, int], tuple[object, Hashable, str]] = {}
         self.hits = 0
+        # Rows are cached with links starting at this marker (see Renderer.incident_rows); it must
+        # outlive one build for them to be reused, and be unguessable so no title can contain it.
+        self.marker = f"@@root-{secrets.token_hex(8)}@@"
 
     def get(self, kind: str, owner: object, inputs: Hashable, render: Callable[[], str]) -> str:
         key = (kind, id(owner))  # the entry holds `owner`, so its id cannot be reused meanwhile

@@ -160,7 +160,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         docs = get_files(config)
         sources = [f for f in docs.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
         try:
-            loader = self.parse_cache.loader(self.settings)
+            loader = self.parse_cache.loader(self.settings, config.docs_dir)
             self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings, loader)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
@@ -194,7 +194,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.by_src = {pm.src_path: pm for pm in archive.postmortems}
         custom_dir = config.theme.custom_dir
         self.fragments.keep_only(archive.postmortems)
-        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments)
+        site_key = (config.docs_dir, config.use_directory_urls, config.site_url, self.config.search)
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments, site_key)
 
         assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
         for asset in assets:
