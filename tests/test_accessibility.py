@@ -34,6 +34,8 @@ PAGES = {
 SERIOUS = {"serious", "critical"}
 # The search dialog is being replaced (issue 11, Pagefind); its accessible name comes with it.
 PENDING = {("aria-dialog-name", ".md-search")}
+# The action-items report's tables are being rewritten with pagination (issue 12).
+LAYOUT_PENDING = {"action items"}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +53,9 @@ def browser() -> Iterator[object]:
         yield browser
 
 
-def serious_violations(browser: object, url: str, scheme: str) -> list[str]:
-    context, blocked = offline_context(browser, url.split("/", 3)[0] + "//" + url.split("/", 3)[2], color_scheme=scheme)
+def serious_violations(browser: object, url: str, scheme: str, width: int) -> list[str]:
+    base = url.split("/", 3)[0] + "//" + url.split("/", 3)[2]
+    context, blocked = offline_context(browser, base, color_scheme=scheme, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()  # type: ignore[attr-defined]
         page.goto(url)
@@ -70,8 +73,15 @@ def serious_violations(browser: object, url: str, scheme: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+# Desktop in both colour schemes; a phone (where tables scroll or become cards) in the light one.
+VARIANTS = {"light": ("light", 1400), "dark": ("dark", 1400), "phone": ("light", 390)}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_axe_violations(browser: object, server: str, name: str, scheme: str) -> None:
-    found = serious_violations(browser, server + PAGES[name], scheme)
-    assert not found, f"{name} ({scheme}):\n" + "\n".join(found)
+def test_no_serious_axe_violations(browser: object, server: str, name: str, variant: str) -> None:
+    scheme, width = VARIANTS[variant]
+    found = serious_violations(browser, server + PAGES[name], scheme, width)
+    if found and name in LAYOUT_PENDING and all(f.startswith("scrollable-region-focusable") for f in found):
+        pytest.xfail(f"{name}: its tables are being rewritten with pagination (issue 12): {found}")
+    assert not found, f"{name} ({variant}):\n" + "\n".join(found)
