@@ -146,9 +146,14 @@ def test_the_introductions_sev1_link_is_filtered(open_page) -> None:
 
 
 FOCUS_RING = """() => {
-  const el = document.activeElement;
+  let el = document.activeElement;
+  const box = el.getBoundingClientRect();
+  // A visually hidden control (Material's palette toggle) shows its focus on its visible label.
+  if ((box.width === 0 || getComputedStyle(el).opacity === "0") && el.labels) {
+    el = [...el.labels].find((label) => label.getBoundingClientRect().width > 0) || el;
+  }
   const style = getComputedStyle(el);
-  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  const ring = style.outlineStyle !== "none" && (style.outlineStyle === "auto" || parseFloat(style.outlineWidth) >= 2);
   return {tag: el.tagName, text: (el.textContent || el.name || "").trim().slice(0, 30), ring,
           shadow: style.boxShadow !== "none"};
 }"""
