@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -61,58 +62,81 @@ def archive(site: Site) -> Site:
     return site
 
 
-def test_lint_reports_every_rule_with_line_numbers(archive: Site) -> None:
+FINDING = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<level>error|warning) (?P<rule>PM\d{3}) \S")
+
+
+def test_lint_reports_schema_and_content_findings_in_one_run(archive: Site) -> None:
+    """Like a compiler: the missing summary (a schema error) and every content finding, in one run."""
     path = archive.add("2024/2024-03-12-bad.md", BAD)
     result = run("lint", str(path.relative_to(archive.root)), cwd=archive.root)
     assert result.returncode == 1
     got = result.stdout.splitlines()
     where = "docs/2024/2024-03-12-bad.md"
+    for line in got:
+        match = FINDING.match(line)
+        assert match and match["path"] == where, line
+        assert match["level"] == RULES[match["rule"]].level, line
 
-    assert got == [
-        f"{where}:1:1: PM501 a final postmortem needs a summary: one or two sentences on what happened and the impact"
-    ]
-    got_schema_free = run("lint", "--format", "json", str(path.relative_to(archive.root)), cwd=archive.root)
-    assert {f["rule"] for f in json.loads(got_schema_free.stdout)} == {"PM501"}  # schema errors stop other rules
-
-    fixed = BAD.replace("status: final\n", "status: final\nsummary: Payments failed for 38 minutes.\n")
-    path.write_text(fixed, encoding="utf-8")
-    result = run("lint", str(path.relative_to(archive.root)), cwd=archive.root)
-    got = result.stdout.splitlines()
-    BAD_ = fixed
-
-    def expect2(rule: str, needle: str, col_needle: str | None = None) -> None:
-        line = line_of(BAD_, needle)
-        col = BAD_.splitlines()[line - 1].index(col_needle) + 1 if col_needle else 1
-        prefix = f"{where}:{line}:{col}: {rule} "
+    def expect(rule: str, needle: str, col_needle: str | None = None) -> None:
+        line = line_of(BAD, needle)
+        col = BAD.splitlines()[line - 1].index(col_needle) + 1 if col_needle else 1
+        prefix = f"{where}:{line}:{col}: {RULES[rule].level} {rule} "
         assert any(g.startswith(prefix) for g in got), f"missing {prefix!r} in:\n" + "\n".join(got)
 
-    expect2("PM101", "The root cause was human error", "human error")
-    expect2("PM101", "The root cause was human error", "Dana Smith")  # a person as the cause
-    expect2("PM102", "A human error like this", "human error")
-    expect2("PM201", "carelessly ran", "carelessly")
-    expect2("PM201", "is stupid", "stupid")
-    expect2("PM202", "should have checked", "should have")
-    expect2("PM202", "obviously failed", "obviously")
-    expect2("PM202", "failed to read", "failed to")
-    expect2("PM301", "Be more careful when deploying", "Be more ca")
-    expect2("PM301", "Improve monitoring", "Improve mo")
-    expect2("PM302", "owner: payments team", "payments team")
-    expect2("PM303", "owner: Sam Park and Lee Wong", "Sam Park and Lee Wong")
-    expect2("PM304", "Add a deploy confirmation prompt")
-    expect2("PM305", "Be more careful when deploying")
-    expect2("PM306", "Improve monitoring")
+    expect("PM501", "---")  # the schema error...
+    expect("PM101", "The root cause was human error", "human error")  # ...and the content rules, together
+    expect("PM101", "The root cause was human error", "Dana Smith")  # a person as the root cause
+    expect("PM103", "title: Payments outage caused by Dana", "Dana")  # a person as the cause, in the title
+    expect("PM102", "A human error like this", "human error")
+    expect("PM201", "carelessly ran", "carelessly")
+    expect("PM201", "is stupid", "stupid")
+    expect("PM202", "should have checked", "should have")
+    expect("PM202", "obviously failed", "obviously")
+    expect("PM202", "failed to read", "failed to")
+    expect("PM301", "Be more careful when deploying", "Be more ca")
+    expect("PM301", "Improve monitoring", "Improve mo")
+    expect("PM302", "owner: payments team", "payments team")
+    expect("PM303", "owner: Sam Park and Lee Wong", "Sam Park and Lee Wong")
+    expect("PM304", "Add a deploy confirmation prompt")
+    expect("PM305", "Be more careful when deploying")
+    expect("PM306", "Improve monitoring")
     for section in ("Impact", "Timeline", "Contributing factors"):
-        assert any(f"PM401 a SEV1 postmortem needs a '## {section}' section" in g for g in got)
-    assert result.returncode == 1
-    rules = [g.split()[1] for g in got]
+        assert any(f"error PM401 a SEV1 postmortem needs a '## {section}' section" in g for g in got)
+    rules = [FINDING.match(g)["rule"] for g in got]  # type: ignore[index]
     errors = sum(RULES[r].level == "error" for r in rules)
-    assert errors >= 8 and result.stderr.strip() == f"1 file checked: {errors} errors, {len(rules) - errors} warnings"
+    assert errors >= 9
+    assert result.stderr.strip() == f"{errors} errors, {len(rules) - errors} warnings in 1 file (1 file checked)"
+    # A YAML error stops the schema, not the body's rules.
+    broken = archive.add("2024/2024-03-13-broken.md", BAD.replace("date: 2024-03-12", "date: [2024"))
+    result = run("lint", "--format", "json", str(broken.relative_to(archive.root)), cwd=archive.root)
+    found = {f["rule"] for f in json.loads(result.stdout)}
+    assert {"PM000", "PM101", "PM201", "PM202"} <= found, found
+
+
+def test_lint_summary_counts_files_with_findings(archive: Site) -> None:
+    bad = archive.add("2024/2024-03-12-bad.md", BAD)
+    result = run("lint", str(bad.parent.relative_to(archive.root)), cwd=archive.root)
+    errors = sum(" error " in line for line in result.stdout.splitlines())
+    warnings = sum(" warning " in line for line in result.stdout.splitlines())
+    assert result.stderr.strip() == f"{errors} errors, {warnings} warnings in 1 file (2 files checked)"
+    assert run("lint", "docs/2024/2024-01-01-fine.md", cwd=archive.root).stderr.strip() == (
+        "0 errors, 0 warnings in 0 files (1 file checked)"
+    )
+
+
+def test_lint_exit_codes_are_documented(archive: Site) -> None:
+    help_text = run("lint", "--help", cwd=archive.root).stdout
+    for code in ("0  no errors", "1  at least one error", "2  the command could not run"):
+        assert code in help_text
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "Exit status of `postmortem lint`" in readme
+    assert run("lint", "--format", "nope", cwd=archive.root).returncode == 2
 
 
 def test_lint_is_quiet_on_the_example_archive() -> None:
     result = run("lint", cwd=REPO)
     assert result.returncode == 0 and result.stdout == "", result.stdout
-    assert result.stderr.strip().endswith("0 errors, 0 warnings")
+    assert result.stderr.strip().startswith("0 errors, 0 warnings in 0 files")
 
 
 def test_lint_formats_strict_and_disabling(archive: Site) -> None:
@@ -122,7 +146,7 @@ def test_lint_formats_strict_and_disabling(archive: Site) -> None:
     path = archive.add("2024/2024-02-02-warn.md", text)
     rel = str(path.relative_to(archive.root))
     plain = run("lint", rel, cwd=archive.root)
-    assert plain.returncode == 0 and [line.split()[1] for line in plain.stdout.splitlines()] == ["PM305", "PM306"]
+    assert plain.returncode == 0 and [line.split()[2] for line in plain.stdout.splitlines()] == ["PM305", "PM306"]
     assert run("lint", "--strict", rel, cwd=archive.root).returncode == 1
     github = run("lint", "--format", "github", rel, cwd=archive.root).stdout.splitlines()
     assert github[0].startswith(f"::warning file={rel},line=") and ",title=PM305::" in github[0]
@@ -130,7 +154,7 @@ def test_lint_formats_strict_and_disabling(archive: Site) -> None:
     assert [(f["rule"], f["level"]) for f in data] == [("PM305", "warning"), ("PM306", "warning")]
     # per file
     path.write_text(text.replace("status: final\n", "status: final\nlint:\n  disable: [PM305]\n"), encoding="utf-8")
-    assert [line.split()[1] for line in run("lint", rel, cwd=archive.root).stdout.splitlines()] == ["PM306"]
+    assert [line.split()[2] for line in run("lint", rel, cwd=archive.root).stdout.splitlines()] == ["PM306"]
     # per site
     archive.plugin_options["lint"] = {"disable": ["PM306"]}
     archive.write_config()
@@ -303,11 +327,64 @@ def test_every_rule_fires_on_some_bad_postmortem(archive: Site) -> None:
     no_items = BAD.split("action_items:")[0] + "summary: Payments failed.\n---\n\n## Summary\n\nText.\n"
     schema = "---\ntitle: T\ndate: 12:30\nseverity: SEV1\nsummary: s\n---\n\n## Summary\n"
     fixed = BAD.replace("status: final\n", "status: final\nsummary: Payments failed for 38 minutes.\n")
+    todo = postmortem(summary="TODO: one or two sentences.", severity="SEV3")
     paths = []
-    for name, text in (("bad", BAD), ("fixed", fixed), ("no-items", no_items), ("schema", schema)):
+    for name, text in (("bad", BAD), ("fixed", fixed), ("no-items", no_items), ("schema", schema), ("todo", todo)):
         paths.append(str(archive.add(f"2024/2024-03-12-{name}.md", text).relative_to(archive.root)))
     found = json.loads(run("lint", "--format", "json", *paths, cwd=archive.root).stdout)
     by_file = {(f["path"].rsplit("-", 1)[-1], f["rule"], f["line"]) for f in found}
     assert ("items.md", "PM402", 1) in by_file
     assert ("schema.md", "PM000", line_of(schema, "date: 12:30")) in by_file
     assert {f["rule"] for f in found} == set(RULES)
+
+
+def _promote(path: Path) -> str:
+    """What an author in a hurry does: mark the new file final without replacing the prompts."""
+    text = path.read_text(encoding="utf-8").replace("status: draft", "status: final")
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def test_template_prompts_all_carry_the_marker() -> None:
+    """One source of truth: every prompt `new` writes starts with the marker the checker looks for."""
+    from postmortem_archive.new import render_new
+    from postmortem_archive.placeholders import MARKER, body_lines
+
+    for full in (True, False):
+        text = render_new("T", "SEV1", dt.date(2026, 1, 1), [], [], full)
+        body = text.split("---\n", 2)[2]
+        prose = [
+            line.strip()
+            for _, line in body_lines(body, 1)
+            if line.strip() and not line.startswith(("#", "|---", "| Time", "  ")) and line.strip() != "All times UTC."
+        ]
+        assert prose and all(MARKER in line for line in prose), prose
+        assert f"summary: '{MARKER}" in text
+
+
+def test_placeholders_left_in_a_final_postmortem_fail_lint_and_the_strict_build(archive: Site) -> None:
+    created = run("new", "Queue backlog", "--severity", "SEV2", "--date", "2026-11-20", cwd=archive.root)
+    path = archive.root / created.stdout.strip()
+    rel = str(path.relative_to(archive.root))
+    assert run("lint", rel, cwd=archive.root).returncode == 0  # a draft may hold prompts
+    text = _promote(path)
+    result = run("lint", "--format", "json", rel, cwd=archive.root)
+    assert result.returncode == 1
+    found = [(f["line"], f["col"]) for f in json.loads(result.stdout) if f["rule"] == "PM502"]
+    expected = [
+        (number, line.index("TODO:") + 1) for number, line in enumerate(text.splitlines(), 1) if "TODO:" in line
+    ]
+    # Every prompt: the summary in the front matter and each one in the body (not the HTML comment).
+    assert found == [e for e in expected if '"TODO:"' not in text.splitlines()[e[0] - 1]]
+    assert len(found) == 12  # summary; Summary, Impact, 4 timeline rows, Detection, Response, 3 lists
+    # The build warns, so --strict fails and names the file and line.
+    message = archive.build_error_or_warning()
+    summary_line = line_of(text, "summary: 'TODO:")
+    assert (
+        f"{path.relative_to(archive.docs).as_posix()}:{summary_line}: template placeholder left in summary" in message
+    )
+    # Replaced by the author: clean again.
+    done = [line for line in text.splitlines() if "TODO:" not in line or '"TODO:"' in line]
+    done.insert(1, "summary: The queue backed up for an hour.")
+    path.write_text("\n".join(done), encoding="utf-8")
+    assert "PM502" not in run("lint", rel, cwd=archive.root).stdout

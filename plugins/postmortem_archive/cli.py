@@ -15,8 +15,10 @@ import click
 from . import exports
 from .actions import ActionRow
 from .archive import Archive
+from .importer import import_sources
 from .leakcheck import DEFAULT_EXCLUDE, scan
 from .lint import DEFAULT_REQUIRED_SECTIONS, RULES, LintConfig, lint_file
+from .lint import summary as lint_summary
 from .loader import is_postmortem, load_all
 from .model import FrontMatter
 from .new import create as create_postmortem
@@ -323,9 +325,17 @@ def new(
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--list-rules", is_flag=True, help="Print every rule and exit.")
 def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, list_rules: bool) -> None:
-    """Check postmortems: schema, blameless language, action items, required sections.
+    """Check postmortems: schema, blameless language, action items, required sections, placeholders.
 
-    PATHS are files or directories (default: every postmortem of the archive). Errors exit 1.
+    PATHS are files or directories (default: every postmortem of the archive). One run reports
+    every finding, schema and content together, one per line as
+    `path:line:col: LEVEL RULE message`, then a summary line on stderr.
+
+    \b
+    Exit status:
+      0  no errors (warnings allowed, unless --strict)
+      1  at least one error (or, with --strict, a warning)
+      2  the command could not run (bad option, unreadable config)
     """
     if list_rules:
         for rule in RULES.values():
@@ -342,11 +352,7 @@ def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, lis
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "text":
-        click.echo(
-            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {errors} error"
-            f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
-            err=True,
-        )
+        click.echo(lint_summary(findings, len(files)), err=True)
     if errors or (strict and warnings):
         sys.exit(1)
 
@@ -405,6 +411,49 @@ def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | Non
         )
         sys.exit(1)
     click.echo(f"no leaks: {len(redactor.needles)} names checked in {site_dir}")
+
+
+@cli.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write into this directory instead of the archive's docs_dir.",
+)
+@click.option(
+    "--default-severity",
+    help="Severity given when a source states none (marked for review); default: the least severe level.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+def import_(
+    sources: tuple[Path, ...],
+    config_file: Path,
+    into: Path | None,
+    default_severity: str | None,
+    fmt: str,
+    dry_run: bool,
+) -> None:
+    """Import legacy postmortems (Markdown files or directories of them) as schema-valid postmortems.
+
+    Never overwrites; sources imported before are skipped. Exit 0 when every source is in the
+    archive, 1 when any could not be imported (each has a line in the report), 2 on usage errors.
+    """
+    if into is not None and not config_file.is_file():
+        site = SiteInfo(into, Settings(), "", True)
+    else:
+        site = _site(config_file)
+    docs_dir = into or site.docs_dir
+    severity = default_severity or site.settings.severities[-1]
+    if severity not in site.settings.severities:
+        raise CliError(
+            f"unknown severity {severity!r} for --default-severity", f"use one of {', '.join(site.settings.severities)}"
+        )
+    report = import_sources(list(sources), docs_dir, site.settings, default_severity=severity, dry_run=dry_run)
+    click.echo(report.json() if fmt == "json" else report.text())
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 @cli.command()

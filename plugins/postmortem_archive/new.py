@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from .placeholders import MARKER
 from .slugs import slugify
 
 TEMPLATES = Path(__file__).parent / "templates" / "new"
@@ -25,7 +26,7 @@ def render_new(title: str, severity: str, date: dt.date, services: list[str], te
         "date": date,
         "severity": severity,
         "status": "draft",
-        "summary": "TODO: one or two sentences on what happened and the impact.",
+        "summary": f"{MARKER} one or two sentences on what happened and the impact.",
         "services": services,
         "teams": teams,
         "tags": [],

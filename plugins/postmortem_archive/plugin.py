@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import urls
+from . import placeholders, urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import export_files, generated_pages, insert_header
@@ -113,6 +113,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
+        for pm in self.postmortems:  # a warning, so `mkdocs build --strict` fails on a forgotten prompt
+            for found in placeholders.in_final(pm):
+                log.warning(f"{pm.src_path}:{found.line}: {found.describe()} (status is final)")
         if self.config.redact.enabled:
             redactor = Redactor(
                 self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix

@@ -106,6 +106,36 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# Parts of names that are everyday words (or words of the page's own markup) are not redacted on
+# their own: "Will" in "we will", "Mark" in "mark as done", "Park" in "car park". The whole name
+# still is. Sites extend the list with the `redact.keep` option.
+DEFAULT_KEEP = frozenset(
+    """
+    will mark may june april august bill rose grace hope joy faith art sky summer dawn eve jack frank
+    max page price case park rich young green brown white black long hall king wood stone bell lane
+    field ward cook baker hunter fox rust chase drew gene guy ray sandy penny pat sue don dean nick
+    bond chance cash gray grey lily holly ivy iris amber ruby pearl hazel olive chip dale glen
+    golden sterling victor major miles noble patience rich summer winter autumn story reed
+    nav main span code head body link meta form title style table label button section header
+    footer article aside class href data role path name type value content input script small
+    strong details summary figure image source track time menu option select template
+    van von der den del della de di da du la le bin ben al el
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_PART_SPLIT = re.compile(r"[\s\-]+")
+
+
+def name_parts(name: str, keep: frozenset[str] = DEFAULT_KEEP) -> list[str]:
+    """Given name, surname and each part of a hyphenated name, folded; without everyday words and
+    parts under 3 letters (too likely to be something else: "Li" is also an HTML tag)."""
+    folded = fold_text(name)
+    words = [w.strip(".,'") for w in _PART_SPLIT.split(folded)]
+    if len([w for w in words if w]) < 2:
+        return []  # a one-word name is already a needle as a whole
+    hyphenated = [w.strip(".,'") for w in folded.split() if "-" in w]
+    return list(dict.fromkeys(w for w in [*words, *hyphenated] if len(w) >= 3 and w not in keep and not w.isdigit()))
+
+
 class RosterEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -154,14 +184,22 @@ class Redactor:
     """Replaces every known name, alias, handle, username and e-mail with the person's pseudonym."""
 
     def __init__(
-        self, roster: Iterable[RosterEntry], names: Iterable[str], *, salt: str = DEFAULT_SALT, prefix: str = "Engineer"
+        self,
+        roster: Iterable[RosterEntry],
+        names: Iterable[str],
+        *,
+        salt: str = DEFAULT_SALT,
+        prefix: str = "Engineer",
+        keep: Iterable[str] = DEFAULT_KEEP,
     ) -> None:
         self.prefix = prefix
         self._salt = salt.encode("utf-8")
         self.people: dict[str, Person] = {}
         owner: dict[str, str] = {}  # needle -> person key
+        full_names: list[tuple[str, str]] = []  # (name, person key): their parts are needles too
         for entry in roster:
             person = self.people.setdefault(fold_text(entry.name), Person(fold_text(entry.name)))
+            full_names.append((entry.name, person.key))
             for needle in entry.needles():
                 folded = fold_text(needle)
                 if folded:
@@ -172,6 +210,8 @@ class Redactor:
             if folded and folded not in owner:  # a name written in front matter but not in the roster
                 self.people[folded] = Person(folded, {folded})
                 owner[folded] = folded
+                full_names.append((name, folded))
+        self._add_parts(full_names, owner, frozenset(fold_text(word) for word in keep))
         self._owner = owner
         self.pseudonyms = self._pseudonyms()
         self._automaton = ahocorasick.Automaton()
@@ -179,6 +219,20 @@ class Redactor:
             self._automaton.add_word(needle, needle)
         if owner:
             self._automaton.make_automaton()
+
+    def _add_parts(self, full_names: list[tuple[str, str]], owner: dict[str, str], keep: frozenset[str]) -> None:
+        """Given names and surnames alone ("Dana", "Smith") identify their person too. A part two
+        people share gets a pseudonym of its own, so it never points at the wrong one of them."""
+        holders: dict[str, set[str]] = {}
+        for name, key in full_names:
+            for part in name_parts(name, keep):
+                if part not in owner:  # a whole name, alias or handle already
+                    holders.setdefault(part, set()).add(key)
+        for part, keys in sorted(holders.items()):
+            key = next(iter(keys)) if len(keys) == 1 else f"shared name part: {part}"
+            person = self.people.setdefault(key, Person(key))
+            person.needles.add(part)
+            owner[part] = key
 
     def _pseudonyms(self) -> dict[str, str]:
         # HMAC of the name with a site secret: stable across builds and archive growth, not reversible
