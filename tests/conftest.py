@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -68,7 +69,9 @@ class Site:
             "docs_dir": "docs",
             "site_dir": "site",
             "theme": {"name": "material", "font": False},  # no web fonts: works offline
-            "plugins": ["search", {"postmortems": self.plugin_options}],
+            # search: pagefind (the default) replaces Material's search plugin; search: material needs it.
+            "plugins": (["search"] if self.plugin_options.get("search") == "material" else [])
+            + [{"postmortems": self.plugin_options}],
             **self.extra_config,  # may replace plugins
         }
         path = self.root / "mkdocs.yml"
@@ -129,7 +132,17 @@ class Site:
         return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
     def search_index(self) -> dict[str, Any]:
+        """Material's lunr index (with `search: material`)."""
         return json.loads((self.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+    def pagefind_records(self) -> list[dict[str, Any]]:
+        """Every page in the Pagefind bundles, as Pagefind stored it (url, content, meta, filters)."""
+        records = []
+        for path in sorted((self.site / "pagefind").glob("*/fragment/*.pf_fragment")):
+            raw = gzip.decompress(path.read_bytes())
+            assert raw.startswith(b"pagefind_dcd"), path
+            records.append({**json.loads(raw[len(b"pagefind_dcd") :]), "bundle": path.parent.parent.name})
+        return records
 
 
 @pytest.fixture

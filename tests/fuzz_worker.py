@@ -70,7 +70,7 @@ class Archive:
             "docs_dir": "docs",
             "site_dir": "site",
             "theme": {"name": "material", "font": False},
-            "plugins": ["search", {"postmortems": {"today": "2026-11-23"}}],
+            "plugins": ["search", {"postmortems": {"today": "2026-11-23", "search": "material"}}],
         }
         self.config = root / "mkdocs.yml"
         self.config.write_text(yaml.safe_dump(config), encoding="utf-8")

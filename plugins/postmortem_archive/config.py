@@ -91,6 +91,17 @@ class PostmortemsConfig(base.Config):
     redact = c.SubConfig(RedactConfig)
     """Redaction of names: see RedactConfig."""
 
+    search = c.Choice(("pagefind", "material"), default="pagefind")
+    """Search backend. `pagefind`: indexed after the build, the browser loads only what a query needs,
+    with filters; do not list Material's `search` plugin. `material`: Material's lunr search (the browser
+    downloads the whole index first; fine for a few hundred postmortems); list its `search` plugin."""
+
+    search_on_serve = c.Type(bool, default=False)
+    """Also build the Pagefind index under `mkdocs serve` (off: serving stays fast; search says it is off)."""
+
+    search_bundle_pages = c.Type(int, default=2000)
+    """Most pages in one Pagefind bundle (consecutive years share one); bounds the indexer's memory."""
+
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""
 

@@ -1,7 +1,7 @@
 """After a redacted build: prove that no known name, alias, handle or e-mail is left in site/.
 
-Every file is scanned (text files as text; .gz decompressed; binary files by name
-only), in its raw form and decoded as HTML entities, URL escapes and JSON \\u
+Every file is scanned (text files as text; gzip decompressed, by its magic bytes; binary
+files by name only), in its raw form and decoded as HTML entities, URL escapes and JSON \\u
 escapes, with the same whole-word, case- and accent-insensitive matcher as the
 redactor.
 """
@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from .redact import Redactor
 
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".pdf"}
+GZIP_MAGIC = b"\x1f\x8b"
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -50,12 +51,13 @@ def _read(path: Path) -> str | None:
     if path.suffix.lower() in BINARY_SUFFIXES:
         return None
     raw = path.read_bytes()
-    if path.suffix == ".gz":
+    if raw[:2] == GZIP_MAGIC:  # .gz files, and Pagefind's index files (gzip without the suffix)
         try:
             raw = gzip.decompress(raw)
-        except OSError:
+        except (OSError, EOFError):
             return None
-    if b"\0" in raw[:4096]:
+        # Pagefind's word index is binary (CBOR) with the words as UTF-8 runs: scan it as text.
+    elif b"\0" in raw[:4096]:
         return None
     return raw.decode("utf-8", errors="replace")
 

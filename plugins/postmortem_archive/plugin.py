@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import placeholders, urls
+from . import placeholders, search, urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import export_files, generated_pages, insert_header
@@ -25,7 +25,7 @@ from .navigation import archive_nav
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
 from .redact import DEFAULT_SALT, Redactor, RosterEntry, RosterError, load_roster, person_names, redact_postmortem
-from .render import Renderer
+from .render import Renderer, page_markdown
 from .settings import Settings
 from .sweep import sweep
 
@@ -34,6 +34,7 @@ SALT_ENV = "POSTMORTEM_REDACTION_SALT"
 # Plugins that publish people's names (git authors) or render text into images a text sweep cannot reach.
 INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 ASSETS = Path(__file__).parent / "assets"
+THEME = Path(__file__).parent / "theme"  # partials for the Pagefind search box (header, search)
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -63,6 +64,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.redacted_pages: set[str] = set()  # pages on_post_page redacted: the sweep skips them
         self.roster: list[RosterEntry] = []
         self.salt = DEFAULT_SALT
+        self.search_bundles: list[search.Bundle] = []
+        self.search_candidates: set[str] = set()  # src_uris of hand-written pages that may be indexed
+        self.search_indexed: set[str] = set()  # dest_uris of pages marked data-pagefind-body
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -80,7 +84,35 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self._configure_redaction(config)
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
+        self._configure_search(config)
         return config
+
+    @property
+    def pagefind(self) -> bool:
+        return self.config.search == "pagefind"
+
+    def _configure_search(self, config: MkDocsConfig) -> None:
+        material_search = "material/search" in config.plugins or "search" in config.plugins
+        if not self.pagefind:
+            if not material_search:
+                raise PluginError(
+                    "postmortems: search: material uses Material's search plugin, which is not listed; "
+                    "add '- search' under plugins, or use the default search: pagefind"
+                )
+            return
+        if material_search:
+            raise PluginError(
+                "postmortems: search: pagefind (the default) replaces Material's search plugin, but 'search' is "
+                "listed under plugins; remove it, or set 'search: material' to keep Material's lunr search"
+            )
+        if self.config.search_bundle_pages < 1:
+            raise PluginError("postmortems: option 'search_bundle_pages' must be at least 1")
+        # Our header and search partials, after the site's custom_dir (which still wins) and before Material's.
+        theme = str(THEME)
+        if theme not in config.theme.dirs:
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme)
+        config.extra_css.append(search.ASSET_CSS)
+        config.extra_javascript.append(search.ASSET_JS)
 
     def _configure_redaction(self, config: MkDocsConfig) -> None:
         opts = self.config.redact
@@ -140,11 +172,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         custom_dir = config.theme.custom_dir
         self.renderer = Renderer(archive, [custom_dir] if custom_dir else [])
 
-        for asset in (urls.ASSET_CSS, urls.ASSET_JS):
+        assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
+        for asset in assets:
             self._add(files, config, asset, (ASSETS / Path(asset).name).read_text(encoding="utf-8"))
         if self.redactor is not None:  # only the leak check needs to know which files are theme code
             theme_dirs = [Path(d).resolve() for d in config.theme.dirs]
-            self.static_assets = {urls.ASSET_CSS, urls.ASSET_JS} | {
+            self.static_assets = set(assets) | {
                 f.dest_uri
                 for f in files
                 if f.abs_src_path
@@ -179,7 +212,44 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.inserts[page.src_uri] = {placeholder: page.body(self.renderer, link)}
         self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
+        if self.pagefind:
+            self._plan_search(files, config)
         return files
+
+    def _plan_search(self, files: Files, config: MkDocsConfig) -> None:
+        """Add the search page; choose the pages Pagefind indexes and their bundles."""
+        assert self.renderer is not None
+        page = self._add(files, config, search.SEARCH_PAGE, "")
+        placeholder = self._placeholder("body")
+        page.content_string = page_markdown("Search", placeholder)
+        self.inserts[search.SEARCH_PAGE] = {
+            placeholder: self.renderer.render("search.html", urls.Linker(page.url, self.url_of))
+        }
+        self.hidden.add(search.SEARCH_PAGE)
+        # Postmortems, by year; hand-written pages (not the home page, not generated listings) with them.
+        generated = {f.src_uri for f in files if f.generated_by is not None}
+        candidates: list[tuple[str, int | None]] = []
+        for file in files.documentation_pages():
+            pm = self.by_src.get(file.src_uri)
+            if pm is not None:
+                candidates.append((file.dest_uri, pm.meta.date.year))
+            elif file.src_uri not in generated and file.src_uri != "index.md":
+                self.search_candidates.add(file.src_uri)
+                candidates.append((file.dest_uri, None))
+        self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_pages)
+
+    @property
+    def _will_index(self) -> bool:
+        return not self.is_serve or self.config.search_on_serve
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.pagefind:
+            env.globals["pm_search"] = {
+                "bundles": [bundle.url for bundle in self.search_bundles],
+                "page": self.url_of.get(search.SEARCH_PAGE, "search/"),
+                "indexed": self._will_index,
+            }
+        return env
 
     def _check_pattern_pages(self, files: Files) -> None:
         for file in files.documentation_pages():
@@ -242,12 +312,28 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         inserts = self.inserts.pop(page.file.src_uri, None)
+        uri = page.file.src_uri
         for placeholder, fragment in (inserts or {}).items():
             if placeholder not in content:
-                raise PluginError(f"postmortems: {page.file.src_uri}: lost the placeholder for generated HTML")
+                raise PluginError(f"postmortems: {uri}: lost the placeholder for generated HTML")
+            if self.pagefind and uri in self.pattern_pages:
+                fragment = search.ignored(fragment)  # a listing inside a hand-written page
             content = content.replace(placeholder, fragment, 1)
+        if self.pagefind:
+            content = self._mark_for_search(content, page)
         # The search index is built from this content: redact it here, attributes and comments included.
         return self.redactor.redact(content) if self.redactor else content
+
+    def _mark_for_search(self, content: str, page: Page) -> str:
+        pm = self.by_src.get(page.file.src_uri)
+        if pm is not None:
+            title = pm.title
+        elif page.file.src_uri in self.search_candidates and not (page.meta.get("search") or {}).get("exclude"):
+            title = page.title or ""
+        else:
+            return content
+        self.search_indexed.add(page.file.dest_uri)
+        return search.article(content, title)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         # The whole page as the theme rendered it: nav, title, meta tags.
@@ -257,13 +343,35 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return self.redactor.redact(output)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.redactor is None:
-            return
         site_dir = Path(config.site_dir)
-        sweep(site_dir, self.redactor, done=self.redacted_pages)
-        if self.config.redact.leak_check:
+        if self.redactor is not None:
+            sweep(site_dir, self.redactor, done=self.redacted_pages)
+        if self.pagefind:  # after the sweep: a redacted site indexes only redacted HTML
+            self._index_search(site_dir)
+        if self.redactor is not None and self.config.redact.leak_check:
             leaks = scan(site_dir, self.redactor, exclude=self.static_assets)
             if leaks:
                 shown = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  ... and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"postmortems: redaction leak check failed, names remain in site/:\n{shown}{more}")
+
+    def _index_search(self, site_dir: Path) -> None:
+        if not self._will_index:
+            search.remove_bundles(site_dir)
+            log.info("search: Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)")
+            return
+        marked = self.search_indexed
+        bundles = [
+            b
+            for b in (search.Bundle(b.name, tuple(p for p in b.paths if p in marked)) for b in self.search_bundles)
+            if b.paths
+        ]
+        try:
+            report = search.index_site(site_dir, bundles)
+        except search.SearchIndexError as exc:
+            raise PluginError(f"postmortems: search: {exc}") from None
+        self.static_assets |= search.code_files(bundles)
+        log.info(
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s "
+            f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
+        )

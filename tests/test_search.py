@@ -1,0 +1,513 @@
+"""Pagefind search: what is indexed and how, the configuration, and the search UI in a real Chromium."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import gzip
+import http.server
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from conftest import Site, postmortem
+from postmortem_archive import search
+from postmortem_archive.leakcheck import scan
+from postmortem_archive.redact import Redactor
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(2)>'
+
+
+def _fixture() -> dict[str, str]:
+    """Six postmortems over three years; tickets that share a prefix; a hyphenated service."""
+    return {
+        "2023/2023-05-01-db-outage.md": postmortem(
+            "## Summary\n\nThe primary database stopped accepting writes during failover.\n",
+            title="Database outage",
+            date="2023-05-01",
+            severity="SEV1",
+            services=["payments-api", "postgres"],
+            teams=["payments"],
+            patterns=["config-change"],
+            people={"incident_commander": "Dana Smith", "responders": ["Sam Park"]},
+            action_items=[{"title": "Alert on replication lag", "owner": "Sam Park", "ticket": "ZQX-9001"}],
+        ),
+        "2023/2023-08-14-queue.md": postmortem(
+            "## Summary\n\nMessages piled up in the queue; see ZQX-9002 and ZQX-9010 for follow-ups.\n",
+            title="Queue backlog",
+            date="2023-08-14",
+            severity="SEV3",
+            services=["queue"],
+            teams=["platform"],
+            action_items=[{"title": "Scale consumers", "owner": "Lee Wong", "ticket": "ZQX-9002"}],
+        ),
+        "2024/2024-02-10-cache-stampede.md": postmortem(
+            "## Summary\n\nA thundering herd of cache misses hit the payments api after a deploy.\n",
+            title="Cache stampede",
+            date="2024-02-10",
+            severity="SEV2",
+            services=["redis", "payments-api"],
+            teams=["platform"],
+            related=["2023-05-01-db-outage"],
+        ),
+        "2024/2024-09-09-dns.md": postmortem(
+            "## Summary\n\nResolvers returned SERVFAIL for internal zones.\n",
+            title="DNS resolution failures",
+            date="2024-09-09",
+            severity="SEV2",
+            status="in-review",
+            services=["k8s"],
+            teams=["platform", "payments"],
+        ),
+        "2025/2025-03-03-evil.md": postmortem(
+            "## Summary\n\nHostile text: `<mark>` and a <b>bold</b> tag, x < y & z.\n",
+            title=EVIL,
+            date="2025-03-03",
+            severity="SEV4",
+            services=["edge"],
+        ),
+        "2025/2025-06-01-login.md": postmortem(
+            "## Summary\n\nLogin failed for users of the mobile app.\n",
+            title="Login failures",
+            date="2025-06-01",
+            severity="SEV1",
+            services=["auth"],
+            teams=["identity"],
+            people={"incident_commander": "Lee Wong"},
+        ),
+        "guide.md": "# Writing guide\n\nHow to write a blameless postmortem.\n",
+    }
+
+
+def _build(root: Path, **options: object) -> Site:
+    site = Site(root)
+    for path, text in _fixture().items():
+        site.add(path, text)
+    site.plugin_options.update(options)
+    site.build()
+    return site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    # Two pages per bundle: three bundles, so the browser merges indexes (mergeIndex).
+    return _build(tmp_path_factory.mktemp("search"), search_bundle_pages=2)
+
+
+def by_url(site: Site) -> dict[str, dict]:
+    return {r["url"]: r for r in site.pagefind_records()}
+
+
+# ---- What is indexed ----
+
+
+def test_only_articles_are_indexed(built: Site) -> None:
+    records = by_url(built)
+    assert sorted(records) == [
+        "/2023/2023-05-01-db-outage/",
+        "/2023/2023-08-14-queue/",
+        "/2024/2024-02-10-cache-stampede/",
+        "/2024/2024-09-09-dns/",
+        "/2025/2025-03-03-evil/",
+        "/2025/2025-06-01-login/",
+        "/guide/",
+    ], "home page, listings, facet pages and the search page stay out"
+    cache = records["/2024/2024-02-10-cache-stampede/"]
+    assert cache["meta"]["title"] == "Cache stampede"
+    assert "thundering herd" in cache["content"]
+    assert "¶" not in cache["content"], "permalinks are not content"
+    assert "Database outage" not in cache["content"], "the related-incidents box is navigation"
+    assert "Fixture archive" not in cache["content"], "header, nav and footer chrome are not indexed"
+    assert "Payments API payments-api" not in cache["content"]
+    assert "Services redis payments-api" in cache["content"], "labels and values stay separate words"
+    assert records["/guide/"]["meta"]["title"] == "Writing guide"
+
+
+def test_facets_are_filters_and_dates_sort(built: Site) -> None:
+    db = by_url(built)["/2023/2023-05-01-db-outage/"]
+    assert db["filters"] == {
+        "severity": ["SEV1"],
+        "status": ["Final"],
+        "service": ["payments-api", "postgres"],
+        "team": ["payments"],
+        "year": ["2023"],
+        "pattern": ["Configuration change"],
+    }
+    assert db["meta"] | {"title": "x"} == {"title": "x", "severity": "SEV1", "date": "2023-05-01"}
+    assert by_url(built)["/2024/2024-09-09-dns/"]["filters"]["status"] == ["In review"]
+    time = built.html("2023/2023-05-01-db-outage/").select_one("[data-pagefind-sort]")
+    assert time["data-pagefind-sort"] == "date:2023-05-01"
+
+
+def test_words_with_hyphens_and_dots_stay_whole(built: Site) -> None:
+    entry = (built.site / "pagefind" / "2025" / "pagefind-entry.json").read_text()
+    assert all(f'"{c}"' in entry for c in "-_."), entry
+    # The word index holds the ticket and the service as whole words (and their parts).
+    words = b"".join(gzip.decompress(p.read_bytes()) for p in (built.site / "pagefind").glob("*/index/*.pf_index"))
+    assert b"zqx-9001" in words and b"payments-api" in words
+
+
+def test_titles_are_stored_as_text(built: Site) -> None:
+    record = by_url(built)["/2025/2025-03-03-evil/"]
+    assert record["meta"]["title"] == EVIL  # shown with textContent by search.js (browser test below)
+
+
+def test_bundles_group_years_and_pages_name_them(built: Site) -> None:
+    bundles = sorted(p.name for p in (built.site / "pagefind").iterdir())
+    assert bundles == ["2023", "2024", "2025"]
+    assert {r["bundle"] for r in built.pagefind_records() if r["url"] == "/guide/"} == {"2025"}
+    box = built.html("2024/2024-09-09-dns/").select_one("[data-pm-search]")
+    assert box["data-pm-bundles"].split() == ["../../pagefind/2025/", "../../pagefind/2024/", "../../pagefind/2023/"]
+    assert box["aria-label"] == "Search" and box["role"] == "dialog"
+    assert not (built.site / "pagefind" / "2025" / "pagefind-ui.js").exists(), "Pagefind's own UIs are not shipped"
+
+
+def test_plan_bundles_boundaries() -> None:
+    assert search.plan_bundles([]) == []
+    assert search.plan_bundles([("a/index.html", 2024)]) == [search.Bundle("2024", ("a/index.html",))]
+    pages = [(f"{y}/{i}/index.html", y) for y in (2020, 2021, 2022) for i in range(2)]
+    pages += [(f"2023/{i}/index.html", 2023) for i in range(5)] + [("guide/index.html", None)]
+    plan = search.plan_bundles(pages, max_pages=4)
+    assert [(b.name, len(b.paths)) for b in plan] == [("2023", 6), ("2021-2022", 4), ("2020", 2)]
+    assert plan[0].paths[-1] == "guide/index.html", "pages without a year join the first bundle"
+    assert search.plan_bundles([("guide/index.html", None)]) == [search.Bundle("pages", ("guide/index.html",))]
+    with pytest.raises(ValueError):
+        search.plan_bundles(pages, max_pages=0)
+
+
+def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
+    names = ["a{b,c}/index.html", "d[1]/index.html", "e*f?/index.html", "plain/index.html", "left-out/index.html"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True)
+        (tmp_path / name).write_text(f"<html lang=en><body><main data-pagefind-body>{name} words</main></body></html>")
+    (tmp_path / "pagefind" / "stale").mkdir(parents=True)
+    report = search.index_site(tmp_path, [search.Bundle("all", tuple(names[:4]))])
+    assert report.pages == 4 and report.peak_rss_bytes > 0
+    assert not (tmp_path / "pagefind" / "stale").exists(), "the old index is removed first"
+    site = Site.__new__(Site)
+    site.site = tmp_path
+    assert sorted(r["url"] for r in site.pagefind_records()) == ["/a{b,c}/", "/d[1]/", "/e*f?/", "/plain/"]
+
+
+def test_pagefind_failure_is_a_clear_error(tmp_path: Path) -> None:
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(search.SearchIndexError, match=r"bundle x \(exit 3\):\nno such thing"):
+        search.index_bundle(tmp_path, search.Bundle("x", ("a/index.html",)), fake)
+
+
+def test_search_page_is_generated_and_hidden_from_nav(built: Site) -> None:
+    soup = built.html("search/")
+    page = soup.select_one("[data-pm-search-page]")
+    assert page.has_attr("hidden"), "shown by the script; without it a note links the incidents table"
+    assert soup.select_one("noscript a")["href"] == "../incidents/"
+    assert not soup.select("nav.md-nav--primary a[href$='search/']")
+    form = built.html("").select_one("[data-pm-search] form")
+    assert form["action"] == "search/", "Enter without JavaScript lands on the search page"
+
+
+# ---- Configuration ----
+
+
+def test_material_search_listed_with_pagefind_is_an_error(site: Site) -> None:
+    site.extra_config["plugins"] = ["search", {"postmortems": site.plugin_options}]
+    message = site.build_error()
+    assert "search: pagefind (the default) replaces Material's search plugin" in message
+    assert "set 'search: material'" in message
+
+
+def test_material_backend_needs_its_plugin(site: Site) -> None:
+    site.extra_config["plugins"] = [{"postmortems": {**site.plugin_options, "search": "material"}}]
+    assert "add '- search' under plugins" in site.build_error()
+
+
+def test_material_backend_keeps_lunr(site: Site) -> None:
+    for path, text in _fixture().items():
+        site.add(path, text)
+    site.plugin_options["search"] = "material"
+    site.build()
+    docs = site.search_index()["docs"]
+    assert any("ZQX-9001" in d["text"] for d in docs)
+    assert not (site.site / "pagefind").exists() and not (site.site / "search" / "index.html").exists()
+    soup = site.html("")
+    assert soup.select_one("[data-md-component=search]") is not None, "Material's own search box"
+    assert soup.select_one("[data-pm-search]") is None
+    assert not soup.select("script[src$='search.js']")
+
+
+def test_serve_skips_indexing_unless_asked(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def serve_build(site: Site) -> None:
+        config = load_config(str(site.write_config()), strict=True)
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+
+    site = Site(tmp_path / "skip")
+    site.add("2024/2024-01-01-a.md", postmortem())
+    (site.site / "pagefind" / "2024").mkdir(parents=True)  # a stale bundle from an earlier build
+    with caplog.at_level(logging.INFO):
+        serve_build(site)
+    assert "Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)" in caplog.text
+    assert not (site.site / "pagefind").exists()
+    assert site.html("").select_one("[data-pm-search]").has_attr("data-pm-unindexed")
+
+    asked = Site(tmp_path / "asked")
+    asked.add("2024/2024-01-01-a.md", postmortem())
+    asked.plugin_options["search_on_serve"] = True
+    serve_build(asked)
+    assert [r["url"] for r in asked.pagefind_records()] == ["/2024/2024-01-01-a/"]
+    assert not asked.html("").select_one("[data-pm-search]").has_attr("data-pm-unindexed")
+
+
+def test_header_partial_is_materials_but_for_the_search_box() -> None:
+    """Our copy of Material's header must follow the installed Material (it changes only search)."""
+    import material
+
+    theirs = (Path(material.__file__).parent / "templates" / "partials" / "header.html").read_text().splitlines()
+    ours = (Path(search.__file__).parent / "theme" / "partials" / "header.html").read_text().splitlines()
+    changed = [
+        line[1:].strip()
+        for line in difflib.unified_diff(theirs, ours, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    removed = [
+        line
+        for line in changed
+        if line and not line.startswith(("{#", "#}", "postmortem-archive", "search", "with", "This"))
+    ]
+    allowed = {
+        '{% if "material/search" in config.plugins %}',
+        '{% set search = config.plugins["material/search"] | attr("config") %}',
+        "{% if search.enabled %}",
+        "{% endif %}",
+        '<label class="md-header__button md-icon" for="__search">',
+        '<label class="md-header__button md-icon" for="__search" title="{{ lang.t(\'search\') }}">',
+        '{% set icon = config.theme.icon.search or "material/magnify" %}',
+        '{% include ".icons/" ~ icon ~ ".svg" %}',
+        "</label>",
+        '{% include "partials/search.html" %}',
+        "{#- postmortem-archive: the Pagefind search box replaces Material's search (whose plugin is not listed). -#}",
+        "-#}",
+    }
+    assert set(removed) <= allowed, set(removed) - allowed
+
+
+# ---- Redaction and the leak check ----
+
+
+def test_leak_check_reads_pagefind_files_by_their_magic_bytes(tmp_path: Path) -> None:
+    redactor = Redactor([], ["Dana Smith"], salt="s")
+    fragment = tmp_path / "pagefind" / "2024" / "fragment" / "en_1.pf_fragment"
+    fragment.parent.mkdir(parents=True)
+    fragment.write_bytes(gzip.compress(b'pagefind_dcd{"content":"Dana Smith was there"}'))
+    leaks = {(leak.path, leak.found) for leak in scan(tmp_path, redactor)}
+    # Fragments hold each page's text, title, meta and filters as JSON: every word of the binary
+    # (CBOR) word index comes from them, so a name in the index is reported through its fragment.
+    assert leaks == {("pagefind/2024/fragment/en_1.pf_fragment", "Dana Smith")}
+
+
+@pytest.fixture(scope="module")
+def redacted(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    root = tmp_path_factory.mktemp("redacted")
+    (root / "people.yml").write_text("- name: Dana Smith\n  aliases: [Dana]\n- name: Sam Park\n", encoding="utf-8")
+    site = Site(root)
+    site.plugin_options["redact"] = {"enabled": True, "roster": "people.yml", "salt": "test-salt"}
+    for path, text in _fixture().items():
+        site.add(path, text)
+    site.build()
+    return site
+
+
+def test_redacted_index_holds_no_name(redacted: Site) -> None:
+    for path in (redacted.site / "pagefind").rglob("*"):
+        if path.is_file() and not path.name.endswith((".js", ".pagefind")):
+            raw = path.read_bytes()
+            text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", "replace").lower()
+            assert not re.search(r"\b(dana|smith|sam park|park)\b", text), path
+    db = by_url(redacted)["/2023/2023-05-01-db-outage/"]
+    assert re.search(r"Incident commander Engineer [0-9A-F]{6}", db["content"]), db["content"]
+
+
+# ---- In the browser ----
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium"))
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def servers(built: Site, redacted: Site) -> Iterator[dict[str, str]]:
+    plain, plain_url = _serve(built.site)
+    secret, secret_url = _serve(redacted.site)
+    yield {"plain": plain_url, "redacted": secret_url}
+    for httpd in (plain, secret):
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, servers: dict[str, str]) -> Iterator[object]:
+    context = browser.new_context()
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        if any(route.request.url.startswith(url) for url in servers.values()):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+    assert blocked == [], f"requests left the host: {blocked}"
+
+
+def header_search(page, query: str) -> list[str]:
+    """Type into the header's search box; the result links' paths, best first."""
+    page.fill(".md-search__input", "")
+    page.click(".md-search__input")
+    page.keyboard.type(query, delay=20)
+    page.wait_for_function(
+        "q => document.querySelector('.md-search-result__meta').textContent.includes('matching')"
+        " && document.querySelector('[data-pm-search] input').value === q",
+        arg=query,
+    )
+    page.wait_for_timeout(300)  # the last keystroke's search replaces earlier ones
+    hrefs = page.eval_on_selector_all(
+        "[data-pm-search] .md-search-result__item:not(.pm-search-more) a", "els => els.map(e => e.href)"
+    )
+    return [urlsplit(h).path for h in hrefs]
+
+
+def test_body_word_ticket_and_service_are_found(page, servers: dict[str, str]) -> None:
+    page.goto(servers["plain"] + "2024/")
+    page.goto(servers["plain"])
+    assert header_search(page, "herd") == ["/2024/2024-02-10-cache-stampede/"]
+    tickets = header_search(page, "ZQX-9001")
+    assert tickets[0] == "/2023/2023-05-01-db-outage/", tickets
+    assert "/2023/2023-08-14-queue/" not in tickets, "ZQX-9002 and ZQX-9010 are other tickets"
+    services = header_search(page, "payments-api")
+    assert set(services[:2]) == {"/2023/2023-05-01-db-outage/", "/2024/2024-02-10-cache-stampede/"}, services
+    assert header_search(page, "blameless") == ["/guide/"]
+
+
+def test_results_show_index_text_as_text(page, servers: dict[str, str]) -> None:
+    page.goto(servers["plain"])
+    assert header_search(page, "hostile") == ["/2025/2025-03-03-evil/"]
+    result = page.locator("[data-pm-search] .md-search-result__item").first
+    assert result.locator(".pm-result-title").text_content() == EVIL
+    tags = result.evaluate("el => [...el.querySelectorAll('*')].map(e => e.tagName.toLowerCase())")
+    assert set(tags) <= {"a", "article", "h2", "p", "mark"}, tags
+    assert "x < y" in result.locator(".pm-result-excerpt").text_content()
+    assert result.locator("mark").first.text_content().lower() == "hostile"
+
+
+def test_keyboard_opens_navigates_and_highlights(page, servers: dict[str, str]) -> None:
+    page.goto(servers["plain"] + "incidents/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.classList.contains('md-search__input')")
+    assert page.evaluate("document.getElementById('__search').checked")
+    page.keyboard.press("Escape")
+    assert not page.evaluate("document.getElementById('__search').checked")
+    page.keyboard.press("s")
+    page.keyboard.type("thundering", delay=20)
+    page.wait_for_selector("[data-pm-search] .md-search-result__item a")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.getAttribute('href')").startswith("/2024/2024-02-10-cache-stampede/")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.classList.contains('md-search__input')")
+    page.keyboard.press("Enter")  # the best result
+    page.wait_for_url("**/2024/2024-02-10-cache-stampede/?highlight=thundering")
+    page.wait_for_selector("[data-pagefind-body] mark.pagefind-highlight")
+    assert page.locator("mark.pagefind-highlight").first.text_content().lower() == "thundering"
+
+
+def test_filters_narrow_results_and_live_in_the_url(page, servers: dict[str, str]) -> None:
+    page.goto(servers["plain"] + "search/?q=payments")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    page.wait_for_selector(".pm-search-facet input[name=severity]")
+    titles = lambda: page.eval_on_selector_all(".pm-search-results .pm-result-title", "e => e.map(x => x.textContent)")  # noqa: E731
+    assert set(titles()) == {"Database outage", "Cache stampede", "DNS resolution failures"}
+    page.check(".pm-search-facet input[name=severity][value=SEV1]")
+    page.wait_for_function("document.querySelectorAll('.pm-search-results .pm-result-title').length === 1")
+    assert titles() == ["Database outage"]
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["payments"], "severity": ["SEV1"]}
+    # The URL is the search: opened cold, it shows the same.
+    page.goto(page.url)
+    page.wait_for_function("document.querySelectorAll('.pm-search-results .pm-result-title').length === 1")
+    assert titles() == ["Database outage"]
+    assert page.is_checked(".pm-search-facet input[name=severity][value=SEV1]")
+    # Filters alone, newest first.
+    page.goto(servers["plain"] + "search/?team=platform&sort=newest")
+    page.wait_for_function("document.querySelectorAll('.pm-search-results .pm-result-title').length === 3")
+    assert titles() == ["DNS resolution failures", "Cache stampede", "Queue backlog"]
+
+
+def test_search_at_390_pixels(page, servers: dict[str, str]) -> None:
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(servers["plain"])
+    width = "document.querySelector('.md-search__inner').getBoundingClientRect().width"
+    assert page.evaluate(width) == 0, "behind the magnifier on a phone"
+    page.click("label.md-header__button[for=__search]")
+    page.wait_for_function(f"{width} === 390")
+    assert page.evaluate("document.activeElement.classList.contains('md-search__input')")
+    page.keyboard.type("outage", delay=20)
+    page.wait_for_selector("[data-pm-search] .md-search-result__item a")
+    box = page.locator("[data-pm-search] .md-search-result__item").first.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    dialog = page.get_by_role("dialog", name="Search")
+    assert dialog.count() == 1 and page.get_by_role("textbox", name="Search").count() == 1
+
+
+def test_redacted_search_finds_no_real_name(page, servers: dict[str, str]) -> None:
+    page.goto(servers["redacted"])
+    for name in ("Dana", "Smith", "Sam Park"):
+        page.fill(".md-search__input", "")
+        page.click(".md-search__input")
+        page.keyboard.type(name, delay=20)
+        page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('matching')")
+        page.wait_for_timeout(300)
+        assert page.text_content(".md-search-result__meta") == "No matching postmortems", name
+    assert "/2023/2023-05-01-db-outage/" in header_search(page, "Engineer")
