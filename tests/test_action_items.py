@@ -163,7 +163,7 @@ def expected_items() -> list[dict[str, object]]:
 
 def test_report_rows_order_and_overdue_flags(built: Site) -> None:
     rows = built.html("action-items/").select("table.pm-action-table tbody tr")
-    titles = [r.select_one("td").get_text() for r in rows]
+    titles = [r.select_one(".pm-item-title").get_text() for r in rows]
     items = expected_items()
     overdue = sorted((i for i in items if i["overdue"]), key=lambda i: i["due"])  # longest overdue first
     still_open = sorted(
@@ -173,17 +173,43 @@ def test_report_rows_order_and_overdue_flags(built: Site) -> None:
     assert titles[: len(overdue)] == [i["title"] for i in overdue]
     assert titles[len(overdue) : len(overdue) + len(still_open)] == [i["title"] for i in still_open]
     assert sorted(titles[len(overdue) + len(still_open) :]) == sorted(i["title"] for i in closed)
-    flagged = {r.select_one("td").get_text() for r in rows if "pm-overdue" in r["class"]}
+    flagged = {r.select_one(".pm-item-title").get_text() for r in rows if "pm-overdue" in r["class"]}
     assert (
         flagged
         == {i["title"] for i in items if i["overdue"]}
         == {"A2 no due date", "B3 no owner", "C2 =cmd|' /C calc'!A0"}
     )
-    a2 = next(r for r in rows if r.select_one("td").get_text() == "A2 no due date")
+    a2 = next(r for r in rows if r.select_one(".pm-item-title").get_text() == "A2 no due date")
     cells = [td.get_text(" ", strip=True) for td in a2.select("td")]
-    assert cells[4] == "P0 (default)" and cells[5] == "2025-01-25 (SLO)"
-    assert cells[6] == f"open overdue {(T - dt.date(2025, 1, 25)).days} d"
-    assert a2["data-owner"] == "bob" and a2["data-status"] == "open overdue" and a2["data-priority"] == "p0"
+    assert cells[1] == "Bob" and cells[2] == "P0 (default)" and cells[3] == "2025-01-25 (SLO)"
+    assert cells[4] == f"open overdue {(T - dt.date(2025, 1, 25)).days} d"
+
+
+def test_rows_json_has_every_item_in_report_order(built: Site) -> None:
+    """The browser filters and sorts from this file: every item, same order and values as the table."""
+    data = json.loads((built.site / "action-items" / "rows.json").read_text(encoding="utf-8"))
+    rows = [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]]
+    table = built.html("action-items/").select("table.pm-action-table tbody tr")
+    assert [r["title"] for r in rows] == [tr.select_one(".pm-item-title").get_text() for tr in table]
+    assert len(rows) == len(expected_items())
+    a2 = next(r for r in rows if r["title"] == "A2 no due date")
+    overdue_days = (T - dt.date(2025, 1, 25)).days
+    assert data["owners"][a2["owner"]] == ["bob", "Bob"] and data["teams"][a2["team"]] == ["core", "core"]
+    assert {k: a2[k] for k in ("type", "priority", "priority_is_default", "due")} == {
+        "type": "mitigation",
+        "priority": "P0",
+        "priority_is_default": 1,
+        "due": "2025-01-25",
+    }
+    assert (a2["due_is_default"], a2["status"], a2["days_overdue"], a2["ticket"]) == (1, "open", overdue_days, "CORE-2")
+    url, date, severity, title, _patterns, pm_id = data["incidents"][a2["incident"]]
+    assert (url, date, severity, title, pm_id) == (
+        "2025/2025-01-10-a/",
+        "2025-01-10",
+        "SEV1",
+        "Incident a",
+        "2025-01-10-a",
+    )
 
 
 def test_headline_figures(built: Site) -> None:

@@ -50,3 +50,49 @@ def test_schema_is_json_schema_with_the_fields() -> None:
     assert schema["required"] == ["title", "date", "severity"]
     assert schema["additionalProperties"] is False
     assert {"action_items", "people", "impact", "related"} <= set(schema["properties"])
+
+
+@pytest.fixture
+def facets(site: Site) -> Site:
+    site.add(
+        "2024/2024-03-12-db.md",
+        postmortem(
+            services=["payments-api", "postgres"],
+            teams=["payments"],
+            action_items=[
+                {"title": "Alert on lag", "owner": "Dana Smith", "team": "payments", "due": "2024-04-01"},
+                {"title": "Runbook for failover", "owner": "Sam Park", "team": "platform", "due": "2024-05-01"},
+            ],
+        ),
+    )
+    (site.root / "services.yml").write_text("payments-api: ['payments/**']\npostgress: ['db/**']\n")
+    site.write_config()
+    return site
+
+
+def test_unknown_values_are_never_silent(facets: Site) -> None:
+    cases = {
+        ("related", "--service", "paymnts-api"): "error: unknown service 'paymnts-api'; did you mean 'payments-api'?",
+        ("related", "--service", "zzz"): "error: unknown service 'zzz'\nhint: known services: payments-api, postgres",
+        ("actions", "--owner", "dana smth"): "error: unknown owner 'dana smth'; did you mean 'Dana Smith'?",
+        ("actions", "--team", "platfrom"): "error: unknown team 'platfrom'; did you mean 'platform'?",
+        ("new", "X", "--severity", "sev1"): "error: unknown severity 'sev1'; did you mean 'SEV1'?",
+    }
+    for args, expected in cases.items():
+        result = run(*args, cwd=facets.root)
+        assert result.returncode == 2 and result.stderr.startswith(expected), (args, result.stderr)
+        assert result.stdout == "", args
+    # Known values in any spelling that names the same page still work.
+    assert "Fixture incident" in run("related", "--service", "Payments API", cwd=facets.root).stdout
+    assert "Alert on lag" in run("actions", "--owner", "DANA SMITH", cwd=facets.root).stdout
+
+
+def test_new_values_are_allowed_but_likely_typos_are_said(facets: Site) -> None:
+    result = run("new", "Queue stall", "-s", "SEV3", "--service", "paymnts-api", "--team", "search", cwd=facets.root)
+    assert result.returncode == 0
+    note = "note: unknown service 'paymnts-api'; did you mean 'payments-api'? (no postmortem names it yet;"
+    assert result.stderr == note + " a new service is fine)\n"  # and nothing about the new team 'search'
+    # A service from the service map that no postmortem names: a note when it looks like a typo, not an error.
+    mapped = run("related", "--paths", "db/schema.sql", cwd=facets.root)
+    assert mapped.returncode == 0 and "No past incidents for postgress." in mapped.stdout
+    assert "note: unknown service 'postgress'; did you mean 'postgres'?" in mapped.stderr

@@ -87,7 +87,9 @@ def figures(built: Site, pattern_id: str) -> dict[str, str]:
 def test_pattern_page_figures(built: Site, pattern_id: str, aliases: tuple[str, ...]) -> None:
     want = expected(pattern_id, aliases)
     soup = built.html(f"patterns/{pattern_id}/")
-    titles = [a.get_text() for a in soup.select("table.pm-pattern-incidents tbody td:nth-of-type(2) a")]
+    titles = [
+        a.get_text() for a in soup.select(".pm-pattern-details table.pm-incident-table tbody td:nth-of-type(2) a")
+    ]
     assert titles == want["titles"]
     got = figures(built, pattern_id)
     assert got["Incidents"] == str(want["count"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -17,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Site, postmortem
-from postmortem_archive.redact import Redactor
+from postmortem_archive.leakcheck import scan
+from postmortem_archive.redact import DEFAULT_KEEP, Redactor, RosterEntry, load_roster, name_parts
 
 ROSTER = """\
 - name: Dana Smith
@@ -264,6 +266,7 @@ def test_check_redaction_command(built: Site, tmp_path: Path) -> None:
     leaky = tmp_path / "leaky"
     shutil.copytree(built.site, leaky)
     (leaky / "notes.txt").write_text("Call Pepe tomorrow.\n")
+    (leaky / "more.txt").write_text("Reviewed by N\u00daÑEZ yesterday.\n")  # a surname alone, capitals, accents
     bad = subprocess.run(
         [EXE, "check-redaction", str(leaky), "--roster", str(built.root / "people.yml")],
         cwd=built.root,
@@ -272,7 +275,8 @@ def test_check_redaction_command(built: Site, tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 1
-    assert f"{leaky / 'notes.txt'}: 'Pepe'" in bad.stdout
+    assert f"{leaky / 'notes.txt'}: 'Pepe' in 'Call Pepe tomorrow.'" in bad.stdout
+    assert f"{leaky / 'more.txt'}: 'N\u00daÑEZ' in 'Reviewed by N\u00daÑEZ yesterday.'" in bad.stdout
 
 
 def test_plugins_that_publish_names_are_refused(site: Site) -> None:
@@ -310,3 +314,78 @@ def test_no_false_positive_inside_words(name: str, text: str) -> None:
     glued = f"x{name}y {text}"  # the name only appears inside a longer word here (and maybe in text)
     out = redactor.redact(glued)
     assert out.startswith(f"x{name}y ")
+
+
+PARTS_BODY = """\
+## Notes
+
+SMITH restarted the primary; n\u00fa\u00f1ez and JOSE reviewed it, Raman approved, Priya paged Ortiz.
+We will mark the item done once the car park barrier is fixed.
+"""
+
+
+def _parts_site(root: Path, keep: list[str] | None = None) -> Site:
+    site = make_site(
+        root,
+        {
+            "2024/2024-08-01-parts.md": postmortem(
+                title="Parts", date="2024-08-01", people={"incident_commander": "Priya Raman"}, body=PARTS_BODY
+            )
+        },
+    )
+    (site.root / "people.yml").write_text(ROSTER + "- name: Will Park\n- name: Mark Ortiz\n", encoding="utf-8")
+    if keep is not None:
+        site.plugin_options["redact"]["keep"] = keep
+    site.plugin_options["search"] = "material"  # lunr: one search_index.json to read back
+    return site
+
+
+def test_given_names_and_surnames_alone_are_redacted(tmp_path: Path) -> None:
+    site = _parts_site(tmp_path)
+    site.build()  # the leak check passes: no part of any name is left
+    roster = load_roster(site.root / "people.yml")
+    redactor = Redactor(roster, ["Priya Raman", "Kim Ortiz", "Lee Wong"], salt="test-salt")
+    text = site.html("2024/2024-08-01-parts/").select_one("article").get_text(" ", strip=True)
+    for part in ("SMITH", "n\u00fa\u00f1ez", "JOSE", "Raman", "Priya", "Ortiz"):
+        assert not re.search(rf"\b{part}\b", text, re.I), part
+    dana, jose = redactor.pseudonym("Dana Smith"), redactor.pseudonym("José Núñez")
+    priya = redactor.pseudonym("Priya Raman")
+    assert f"{dana} restarted the primary; {jose} and {jose} reviewed it, {priya} approved, {priya} paged" in text
+    # 'Ortiz' is Kim Ortiz's and Mark Ortiz's surname: a pseudonym of its own, pointing at neither.
+    ortiz = redactor.redact("Ortiz")
+    assert ortiz.startswith("Engineer ") and ortiz not in (
+        redactor.pseudonym("Kim Ortiz"),
+        redactor.pseudonym("Mark Ortiz"),
+    )
+    assert f"paged {ortiz}." in text
+    # Parts that are everyday words stay: Will Park and Mark Ortiz are still redacted as whole names.
+    assert "We will mark the item done once the car park barrier is fixed." in text
+    assert (
+        redactor.redact("Will Park met Mark Ortiz")
+        == f"{redactor.pseudonym('Will Park')} met {redactor.pseudonym('Mark Ortiz')}"
+    )
+    index = json.loads((site.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not any(re.search(r"\b(?:raman|priya|smith|ortiz)\b", doc["text"], re.I) for doc in index["docs"])
+
+
+def test_keep_option_and_leak_check_context(tmp_path: Path) -> None:
+    site = _parts_site(tmp_path, keep=["Priya"])
+    site.build()
+    text = site.html("2024/2024-08-01-parts/").select_one("article").get_text(" ", strip=True)
+    assert "Priya paged" in text and "Raman" not in text  # kept by the site's list; the surname is not
+    # The leak check reports a part with its file and the text around it.
+    (site.site / "notes.txt").write_text("Handed over to ortiz at noon.", encoding="utf-8")
+    redactor = Redactor(load_roster(site.root / "people.yml"), ["Kim Ortiz"], keep=DEFAULT_KEEP | {"priya"})
+    leaks = [leak for leak in scan(site.site, redactor) if leak.path == "notes.txt"]
+    assert [(leak.found, leak.context) for leak in leaks] == [("ortiz", "Handed over to ortiz at noon.")]
+    assert str(leaks[0]) == "notes.txt: 'ortiz' in 'Handed over to ortiz at noon.'"
+
+
+def test_name_parts_rules() -> None:
+    assert name_parts("José Núñez") == ["jose", "nunez"]
+    assert name_parts("Mary-Jane van der Berg") == ["mary", "jane", "berg", "mary-jane"]
+    assert name_parts("Will Park") == [] and name_parts("Li Wu") == []  # everyday words; too short
+    assert name_parts("Dana") == []  # one word: the whole name is the needle already
+    assert name_parts("Mark Ortiz", frozenset()) == ["mark", "ortiz"]
+    entry = RosterEntry(name="Dana Smith")
+    assert Redactor([entry], [], keep=frozenset()).redact("smith and Dana") != "smith and Dana"

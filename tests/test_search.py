@@ -98,8 +98,8 @@ def _build(root: Path, **options: object) -> Site:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    # Two pages per bundle: three bundles, so the browser merges indexes (mergeIndex).
-    return _build(tmp_path_factory.mktemp("search"), search_bundle_pages=2)
+    # About two postmortems per bundle: three bundles, so the browser merges indexes (mergeIndex).
+    return _build(tmp_path_factory.mktemp("search"), search_bundle_words=2 * search.HEADER_WORDS + 30)
 
 
 def by_url(site: Site) -> dict[str, dict]:
@@ -172,15 +172,18 @@ def test_bundles_group_years_and_pages_name_them(built: Site) -> None:
 
 def test_plan_bundles_boundaries() -> None:
     assert search.plan_bundles([]) == []
-    assert search.plan_bundles([("a/index.html", 2024)]) == [search.Bundle("2024", ("a/index.html",))]
-    pages = [(f"{y}/{i}/index.html", y) for y in (2020, 2021, 2022) for i in range(2)]
-    pages += [(f"2023/{i}/index.html", 2023) for i in range(5)] + [("guide/index.html", None)]
-    plan = search.plan_bundles(pages, max_pages=4)
+    assert search.plan_bundles([("a/index.html", 2024, 10)]) == [search.Bundle("2024", ("a/index.html",))]
+    pages = [(f"{y}/{i}/index.html", y, 100) for y in (2020, 2021, 2022) for i in range(2)]
+    pages += [(f"2023/{i}/index.html", 2023, 100) for i in range(5)] + [("guide/index.html", None, 50)]
+    plan = search.plan_bundles(pages, max_words=400)
     assert [(b.name, len(b.paths)) for b in plan] == [("2023", 6), ("2021-2022", 4), ("2020", 2)]
     assert plan[0].paths[-1] == "guide/index.html", "pages without a year join the first bundle"
-    assert search.plan_bundles([("guide/index.html", None)]) == [search.Bundle("pages", ("guide/index.html",))]
+    assert [b.name for b in search.plan_bundles(pages, max_words=399)] == ["2023", "2022", "2021", "2020"]
+    assert [b.name for b in search.plan_bundles(pages)] == ["2020-2023"], "the default: one bundle"
+    assert search.plan_bundles([("guide/index.html", None, 9)]) == [search.Bundle("pages", ("guide/index.html",))]
+    assert search.word_count("two words") == 2 + search.HEADER_WORDS
     with pytest.raises(ValueError):
-        search.plan_bundles(pages, max_pages=0)
+        search.plan_bundles(pages, max_words=0)
 
 
 def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
@@ -192,6 +195,7 @@ def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
     report = search.index_site(tmp_path, [search.Bundle("all", tuple(names[:4]))])
     assert report.pages == 4 and report.peak_rss_bytes > 0
     assert not (tmp_path / "pagefind" / "stale").exists(), "the old index is removed first"
+    assert not (tmp_path / search.STAGING).exists(), "the staged pages are gone"
     site = Site.__new__(Site)
     site.site = tmp_path
     assert sorted(r["url"] for r in site.pagefind_records()) == ["/a{b,c}/", "/d[1]/", "/e*f?/", "/plain/"]
@@ -201,8 +205,11 @@ def test_pagefind_failure_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "pagefind"
     fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
     fake.chmod(0o755)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("<html></html>")
     with pytest.raises(search.SearchIndexError, match=r"bundle x \(exit 3\):\nno such thing"):
         search.index_bundle(tmp_path, search.Bundle("x", ("a/index.html",)), fake)
+    assert not (tmp_path / search.STAGING).exists()
 
 
 def test_search_page_is_generated_and_hidden_from_nav(built: Site) -> None:

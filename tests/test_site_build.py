@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import Counter
 from urllib.parse import urljoin
@@ -115,13 +116,19 @@ def test_incidents_lists_published_postmortems_newest_first(built: Site) -> None
     assert listed[0]["Status"] == "In review"
 
 
-def test_incident_rows_carry_filter_data(built: Site) -> None:
+def test_incident_rows_json_carries_filter_data(built: Site) -> None:
     soup = built.html("incidents/")
-    row = soup.select("table.pm-table tbody tr")[1]
-    assert row["data-services"] == "payments-api redis"
-    assert row["data-tags"] == "caching database"
-    assert row["data-years"] == "2024"
-    assert row["data-severity"] == "sev3"
+    data = json.loads((built.site / "incidents" / "rows.json").read_text(encoding="utf-8"))
+    facets = data["facets"]
+    rows = [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]]
+    titles = [a.get_text() for a in soup.select("table.pm-table tbody td:nth-of-type(2) a")]
+    assert [r["title"] for r in rows] == titles  # every row, in the static pages' order
+    row = rows[1]
+    assert [facets["services"][i][0] for i in row["services"]] == ["payments-api", "redis"]
+    assert [facets["tags"][i][0] for i in row["tags"]] == ["caching", "database"]
+    assert facets["severity"][row["severity"]][:2] == ["sev3", "SEV3"]
+    assert (row["date"], row["url"], row["status"]) == ("2024-02-10", "2024/2024-02-10-cache-stampede/", "final")
+    assert facets["services"][row["services"][0]][2] == "services/payments-api/"
     form = soup.select_one("form.pm-filters")
     assert form.has_attr("hidden"), "filters need JS: hidden until the script shows them"
     options = {s["name"]: [o.get_text() for o in s.select("option")] for s in form.select("select")}

@@ -14,6 +14,9 @@ from .recurrence import PatternStats, pattern_stats
 from .settings import Settings
 from .slugs import slugify
 
+# How many incidents per shared value similar() considers (see there).
+SIMILAR_WINDOW = 64
+
 
 @dataclass
 class FacetValue:
@@ -91,6 +94,7 @@ class Archive:
         # previewable but never counted, in any mode.
         self.published = [pm for pm in self.postmortems if not pm.is_draft]
         self.by_id = {pm.id: pm for pm in self.postmortems}
+        self._age = {pm.id: -pm.date.toordinal() for pm in self.postmortems}  # newer sorts first
         rank = {level: index for index, level in enumerate(settings.severities)}
         orders: dict[str, Callable[[FacetValue], object]] = {
             "severity": lambda v: (rank.get(v.name, len(rank)), v.name),
@@ -110,9 +114,14 @@ class Archive:
             "service": {value.slug: value.postmortems for value in self.facets["services"].values},
             "tag": {value.slug: value.postmortems for value in self.facets["tags"].values},
         }
+        self._positions: dict[tuple[str, str], dict[str, int]] = {}
         rows = action_rows(self.postmortems, settings)  # a draft's page still shows its own items
         self.actions = ActionReport([r for r in rows if not r.postmortem.is_draft], settings.today)
         self._rows_of: dict[str, list[ActionRow]] = {}
+        self._rows_by_pattern: dict[str, list[ActionRow]] = {}
+        for row in self.actions.rows:  # the report's order: overdue, open, then closed
+            for pattern_id in row.postmortem.meta.patterns:
+                self._rows_by_pattern.setdefault(pattern_id, []).append(row)
         for row in sorted(rows, key=lambda r: r.index):
             self._rows_of.setdefault(row.postmortem.id, []).append(row)
         self.metrics = Metrics(self.published, settings.severities, self.actions)
@@ -133,6 +142,10 @@ class Archive:
     def pattern(self, pattern_id: str) -> PatternStats:
         return next(stats for stats in self.patterns if stats.pattern.id == pattern_id)
 
+    def pattern_action_rows(self, pattern_id: str) -> list[ActionRow]:
+        """Action items of the incidents showing a pattern, in the report's order (overdue first)."""
+        return self._rows_by_pattern.get(pattern_id, [])
+
     def severity_rank(self, severity: str) -> int:
         """1 for the most severe configured level; used for badge colours and sorting."""
         try:
@@ -144,25 +157,39 @@ class Archive:
         """Other incidents ranked by shared patterns (3), services (2) and tags (1), with the reasons.
 
         Explicit relations are left out (they are listed first, separately). Ties: newest, then id.
-        Scoring every pair is quadratic in the worst case, so the loop only adds integers; the
-        reasons are worked out for the few incidents shown.
+        Candidates are bounded so the cost per page does not grow with the archive: for each value
+        this incident has, only the SIMILAR_WINDOW incidents with that value nearest to it in time
+        (half before, half after). A value shared by thousands of incidents would otherwise make
+        ranking every page quadratic; the nearest ones are also the likeliest to be the same story.
         """
         explicit = {other.id for other in self.related(pm)} | {pm.id}
         scores: dict[str, int] = {}
-        newest: dict[str, int] = {}
+        half = SIMILAR_WINDOW // 2
         for kind, weight, names in (
             ("pattern", 3, pm.meta.patterns),
             ("service", 2, pm.meta.services),
             ("tag", 1, pm.meta.tags),
         ):
             for slug in dict.fromkeys(map(slugify, names)):
-                for other in self._members[kind].get(slug, ()):
+                members = self._members[kind].get(slug, ())
+                if len(members) > SIMILAR_WINDOW:
+                    at = self._position(kind, slug).get(pm.id, 0)
+                    start = max(0, min(at - half, len(members) - SIMILAR_WINDOW))
+                    members = members[start : start + SIMILAR_WINDOW]
+                for other in members:
                     scores[other.id] = scores.get(other.id, 0) + weight
-                    newest[other.id] = -other.date.toordinal()
         for other_id in explicit:
             scores.pop(other_id, None)
-        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], newest[i], i))
+        age = self._age
+        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], age[i], i))
         return [(self.by_id[i], self._reasons(pm, self.by_id[i])) for i in ranked]
+
+    def _position(self, kind: str, slug: str) -> dict[str, int]:
+        """Index of each member in a value's member list (built on first use, once per value)."""
+        key = (kind, slug)
+        if key not in self._positions:
+            self._positions[key] = {other.id: i for i, other in enumerate(self._members[kind][slug])}
+        return self._positions[key]
 
     def _reasons(self, pm: Postmortem, other: Postmortem) -> list[str]:
         reasons = []

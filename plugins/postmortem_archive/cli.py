@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import click
 
-from . import exports
+from . import exports, source
 from .actions import ActionRow
 from .archive import Archive
 from .importer import import_sources
@@ -24,7 +25,7 @@ from .model import FrontMatter
 from .new import create as create_postmortem
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
-from .redact import Redactor, RosterError, load_roster, person_names
+from .redact import DEFAULT_KEEP, Redactor, RosterEntry, RosterError, load_roster, person_names
 from .service_map import ServiceMapError, load_service_map, services_for_paths
 from .settings import Settings
 from .slugs import slugify
@@ -49,6 +50,7 @@ class SiteInfo:
     site_url: str
     use_directory_urls: bool
     lint: LintConfig = field(default_factory=LintConfig)
+    keep: frozenset[str] = DEFAULT_KEEP  # name parts never redacted alone
 
 
 def _site(config_file: Path) -> SiteInfo:
@@ -72,11 +74,20 @@ def _site(config_file: Path) -> SiteInfo:
     except OptionError as exc:
         raise CliError(f"{config_file}: postmortems: {exc}") from None
     options = plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig()
+    keep = DEFAULT_KEEP | frozenset(options.redact.keep)
+    roster: list[RosterEntry] = []
+    if options.redact.roster:
+        try:
+            roster = load_roster(Path(options.redact.roster))
+        except RosterError as exc:
+            raise CliError(str(exc)) from None
     lint = LintConfig(
         disable=frozenset(options.lint.disable),
         required_sections=dict(options.lint.required_sections or DEFAULT_REQUIRED_SECTIONS),
+        people=tuple(name for entry in roster for name in (entry.name, *entry.aliases)),
+        keep=keep,
     )
-    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls, lint)
+    return SiteInfo(Path(cfg.docs_dir), settings, cfg.site_url or "", cfg.use_directory_urls, lint, keep)
 
 
 def page_url(src_uri: str, site: SiteInfo) -> str:
@@ -170,6 +181,12 @@ def related(
             raise CliError(str(exc)) from None
     site, postmortems = _load(config_file)
     archive = Archive(postmortems, site.settings)
+    known = {s for pm in postmortems for s in pm.meta.services}
+    for service in services:
+        _require_known("service", service, known)
+    for service in wanted:  # from the service map: a service without incidents is fine, a misspelt one is not
+        if service not in services and (problem := unknown_value("service", service, known)) and "did you" in problem:
+            click.echo(f"note: {problem} ({service_map} names it; no postmortem does)", err=True)
     slugs = {slugify(s): s for s in wanted}
     hits = [
         (pm, [s for s in pm.meta.services if slugify(s) in slugs])
@@ -206,6 +223,27 @@ def related(
             )
 
 
+def unknown_value(kind: str, value: str, known: Iterable[str], *, exact: bool = False) -> str | None:
+    """None when `value` is one of `known` (compared as slugs, the way pages are keyed, unless
+    `exact`), else "unknown service 'paymnts'; did you mean 'payments'?" (difflib)."""
+    known = list(known)
+    spelled = {slugify(k): k for k in known}
+    if (value in known) if exact else (slugify(value) in spelled):
+        return None
+    by_folded = {k.casefold(): k for k in spelled.values()}
+    close = difflib.get_close_matches(value.casefold(), sorted(by_folded), n=1, cutoff=0.6)
+    message = f"unknown {kind} '{value}'"
+    return message + (f"; did you mean '{by_folded[close[0]]}'?" if close else "")
+
+
+def _require_known(kind: str, value: str, known: Iterable[str]) -> None:
+    problem = unknown_value(kind, value, known)
+    if problem:
+        listed = sorted(set(known), key=str.casefold)
+        shown = ", ".join(listed[:15]) + (f" and {len(listed) - 15} more" if len(listed) > 15 else "")
+        raise CliError(problem, f"known {kind}s: {shown}" if listed else f"no postmortem names a {kind} yet")
+
+
 def _md_text(text: str) -> str:
     """Escape Markdown punctuation so a title stays text in a PR comment."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>" else ch for ch in text)
@@ -239,6 +277,10 @@ def actions(
         except ValueError:
             raise CliError(f"--today must be a date like 2024-03-12, got {today!r}") from None
     rows = Archive(postmortems, settings).actions.rows
+    if owner:
+        _require_known("owner", owner, {r.owner for r in rows if r.owner})
+    if team:
+        _require_known("team", team, {r.team for r in rows if r.team})
     if only_open:
         rows = [r for r in rows if r.is_open]
     if only_overdue:
@@ -303,7 +345,16 @@ def new(
     """Create postmortems/<year>/<date>-<slug>.md from a template sized to the severity; prints its path."""
     site = _site(config_file)
     if severity not in site.settings.severities:
-        raise CliError(f"unknown severity {severity!r}", f"use one of {', '.join(site.settings.severities)}")
+        problem = unknown_value("severity", severity, site.settings.severities, exact=True)
+        raise CliError(str(problem), f"use one of {', '.join(site.settings.severities)}")
+    # A new service or team is allowed, but one that looks like a typo of a known one is said out loud.
+    written = [source.load(path, raw) for path, raw in collect(site.docs_dir, site.settings)]
+    data = [s.data for s in written if not isinstance(s, list)]
+    for kind, values, field_name in (("service", services, "services"), ("team", teams, "teams")):
+        known = {v for d in data if isinstance(d.get(field_name), list) for v in d[field_name] if isinstance(v, str)}
+        for value in values:
+            if (problem := unknown_value(kind, value, known)) and "did you" in problem:
+                click.echo(f"note: {problem} (no postmortem names it yet; a new {kind} is fine)", err=True)
     try:
         day = dt.date.fromisoformat(date_) if date_ else dt.date.today()
     except ValueError:
@@ -385,8 +436,16 @@ def _lint_targets(paths: tuple[Path, ...], site: SiteInfo) -> list[tuple[str, by
     help="Also look for every name in the archive's front matter (default: ./mkdocs.yml if present).",
 )
 @click.option("--exclude", multiple=True, help="Glob of site paths to skip (repeatable); theme assets by default.")
-def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | None, exclude: tuple[str, ...]) -> None:
-    """Fail (exit 1) if any known name, alias, handle or e-mail remains anywhere in a built site."""
+@click.option(
+    "--keep",
+    "extra_keep",
+    multiple=True,
+    help="A name part that is an everyday word here (repeatable; adds to redact.keep).",
+)
+def check_redaction(
+    site_dir: Path, roster: Path | None, config_file: Path | None, exclude: tuple[str, ...], extra_keep: tuple[str, ...]
+) -> None:
+    """Fail (exit 1) if any known name, alias, handle, e-mail or part of a name remains anywhere in a built site."""
     entries = []
     if roster is not None:
         try:
@@ -394,17 +453,19 @@ def check_redaction(site_dir: Path, roster: Path | None, config_file: Path | Non
         except RosterError as exc:
             raise CliError(str(exc)) from None
     names: list[str] = []
+    keep = DEFAULT_KEEP | frozenset(extra_keep)
     if config_file is None and Path("mkdocs.yml").is_file():
         config_file = Path("mkdocs.yml")
     if config_file is not None:
-        _, postmortems = _load(config_file)
+        site, postmortems = _load(config_file)
         names = person_names(postmortems)
-    redactor = Redactor(entries, names)
+        keep |= site.keep
+    redactor = Redactor(entries, names, keep=keep)
     if not redactor.needles:
         raise CliError("no names to look for", "pass --roster people.yml and/or --config mkdocs.yml")
     leaks = scan(site_dir, redactor, exclude=(*DEFAULT_EXCLUDE, *exclude))
     for leak in leaks:
-        click.echo(f"{site_dir / leak.path}: {leak.found!r}")
+        click.echo(f"{site_dir / leak.path}: {leak.found!r}" + (f" in {leak.context!r}" if leak.context else ""))
     if leaks:
         click.echo(
             f"{len(leaks)} leak{'s' if len(leaks) != 1 else ''} of {len(redactor.needles)} known names", err=True

@@ -36,6 +36,10 @@ class RedactConfig(base.Config):
     leak_check = c.Type(bool, default=True)
     """After the build, fail it if any known name is left in any file of site_dir."""
 
+    keep = c.ListOfItems(c.Type(str), default=[])
+    """Name parts that are everyday words here, never redacted alone (added to the built-in list:
+    Will, Mark, May, Park, ...); the whole name still is."""
+
 
 class LintOptionsConfig(base.Config):
     disable = c.ListOfItems(c.Type(str), default=[])
@@ -99,8 +103,9 @@ class PostmortemsConfig(base.Config):
     search_on_serve = c.Type(bool, default=False)
     """Also build the Pagefind index under `mkdocs serve` (off: serving stays fast; search says it is off)."""
 
-    search_bundle_pages = c.Type(int, default=2000)
-    """Most pages in one Pagefind bundle (consecutive years share one); bounds the indexer's memory."""
+    search_bundle_words = c.Type(int, default=4_000_000)
+    """Most words in one Pagefind bundle (consecutive years share one). Pagefind holds a bundle in memory,
+    ~0.4 KB per word: the default keeps it under 1.7 GB; each extra bundle costs a query ~30 KB."""
 
     include = c.ListOfItems(c.Type(str), default=list(DEFAULT_INCLUDE))
     """Globs (relative to docs_dir) of postmortem files."""

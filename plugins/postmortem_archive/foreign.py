@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import textdates
-from .infer import is_placeholder, split_list
+from .legacy import is_placeholder, split_list
 from .model import FrontMatter
 
 # foreign key (lower case, '-' read as '_') -> where it goes

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from . import exports, urls
 from .archive import Archive
+from .paginate import Pager, pagers
 from .postmortem import Postmortem
-from .render import Renderer, page_markdown
+from .render import Renderer, page_markdown, page_meta
 
 
 @dataclass(frozen=True)
@@ -17,33 +19,54 @@ class GeneratedPage:
     title: str
     body: Callable[[Renderer, urls.Linker], str]
     in_nav: bool = False
+    page_number: int = 1  # > 1: a further page of a paginated list (kept out of search and the sidebar)
 
     def markdown(self, body: str) -> str:
         return page_markdown(self.title, body)
+
+    def meta(self) -> dict[str, Any]:
+        """The page meta `markdown()` writes as front matter (MkDocs is given the body only)."""
+        return page_meta(self.title)
+
+
+def _paged(
+    first: str, title: str, total: int, body: Callable[[Renderer, urls.Linker, Pager], str], in_nav: bool = False
+) -> list[GeneratedPage]:
+    """One page per PAGE_SIZE rows: page 1 at `first` (in the nav if `in_nav`), the rest never in the nav."""
+    return [
+        GeneratedPage(
+            pager.uri(pager.number),
+            title if pager.number == 1 else f"{title} (page {pager.number})",
+            lambda r, link, p=pager: body(r, link, p),
+            in_nav=in_nav and pager.number == 1,
+            page_number=pager.number,
+        )
+        for pager in pagers(first, total)
+    ]
 
 
 def generated_pages(archive: Archive, handwritten: Collection[str] = ()) -> list[GeneratedPage]:
     """Every index page: incidents, patterns, then one index and one page per value for each facet.
 
-    A pattern with a hand-written page in docs_dir (`handwritten` src_uris) gets no generated page:
-    the plugin adds the generated parts to the hand-written one.
+    Lists that grow with the archive come in static pages of PAGE_SIZE rows (page 2 on at
+    `<list>/page/<n>/`). A pattern with a hand-written page in docs_dir (`handwritten` src_uris)
+    gets no generated first page: the plugin adds the generated parts to the hand-written one.
     """
-    pages = [
-        GeneratedPage(urls.INCIDENTS, "Incidents", lambda r, link: r.incidents(link), in_nav=True),
-        GeneratedPage(urls.PATTERNS, "Failure patterns", lambda r, link: r.patterns_index(link), in_nav=True),
-        GeneratedPage(urls.ACTION_ITEMS, "Action items", lambda r, link: r.action_items(link), in_nav=True),
-        GeneratedPage(urls.METRICS, "Metrics", lambda r, link: r.metrics(link), in_nav=True),
-    ]
+    pages = _paged(urls.INCIDENTS, "Incidents", len(archive.postmortems), Renderer.incidents, in_nav=True)
+    pages.append(GeneratedPage(urls.PATTERNS, "Failure patterns", lambda r, link: r.patterns_index(link), in_nav=True))
+    pages += _paged(urls.ACTION_ITEMS, "Action items", len(archive.actions.rows), Renderer.action_items, in_nav=True)
+    pages.append(GeneratedPage(urls.METRICS, "Metrics", lambda r, link: r.metrics(link), in_nav=True))
     for stats in archive.patterns:
         uri = urls.pattern_page(stats.pattern.id)
-        if uri not in handwritten:
-            pages.append(
-                GeneratedPage(
-                    uri,
-                    f"Pattern: {stats.pattern.title}",
-                    lambda r, link, p=stats.pattern.id: r.pattern_intro(p, link) + "\n" + r.pattern_details(p, link),
-                )
-            )
+        paged = _paged(
+            uri,
+            f"Pattern: {stats.pattern.title}",
+            stats.count,
+            lambda r, link, pager, p=stats.pattern.id: (
+                (r.pattern_intro(p, link) + "\n" if pager.number == 1 else "") + r.pattern_details(p, link, pager)
+            ),
+        )
+        pages += paged[1:] if uri in handwritten else paged
     for facet in archive.facets.values():
         pages.append(
             GeneratedPage(
@@ -51,12 +74,11 @@ def generated_pages(archive: Archive, handwritten: Collection[str] = ()) -> list
             )
         )
         for value in facet.values:
-            pages.append(
-                GeneratedPage(
-                    urls.facet_page(facet.key, value.slug),
-                    f"{facet.label}: {value.name}",
-                    lambda r, link, f=facet, v=value: r.facet_page(f, v, link),
-                )
+            pages += _paged(
+                urls.facet_page(facet.key, value.slug),
+                f"{facet.label}: {value.name}",
+                value.count,
+                lambda r, link, pager, f=facet, v=value: r.facet_page(f, v, link, pager),
             )
     return pages
 

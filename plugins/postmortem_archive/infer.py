@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import textdates
-from .legacy import Document, Field, ListItem, Table, normalise_key
+from .legacy import Document, Field, is_placeholder, split_list
+from .legacy_actions import ActionItems
 from .taxonomy import Taxonomy
 
 
 def _keys(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern + r"(?:\s*\(.*\))?$")
+    """The whole key, optionally followed by a note in parentheses ('start time (UTC)')."""
+    return re.compile(rf"(?:{pattern})(?:\s*\(.*\))?$")
 
 
 # Metadata keys, matched against normalised keys ('**Incident Date (UTC):**' -> 'incident date (utc)').
@@ -54,54 +56,12 @@ KEYS: dict[str, re.Pattern[str]] = {
 SUMMARY_SECTION = re.compile(r"^(?:incident |executive |issue )?summary$|^overview$|^description$|^tl;?dr$")
 IMPACT_SECTION = re.compile(r"^(?:customer |user |business )?impact$")
 TIMELINE_SECTION = re.compile(r"timeline|chronology|sequence of events")
-ACTIONS_SECTION = re.compile(
-    r"action items?|follow[- ]?ups?|next steps|corrective(?: and prevent\w*)? (?:actions?|measures)|"
-    r"prevent\w* (?:actions?|measures)|remediations?(?: items| actions)?|action plan|to-?dos?"
-)
 UTC_NOTE = re.compile(r"\b(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?(?:UTC|GMT)\b|\(UTC\)", re.I)
 TITLE_PREFIX = re.compile(
     r"^(?:incident\s+)?(?:post-?\s?mortem|incident\s+report|retrospective|PIR)\s*(?:for\s+|[:\-\u2013\u2014]\s*)", re.I
 )
 BYLINE = re.compile(r"^(?:created|last (?:modified|updated)|modified|updated|published)\b", re.I)
 SEV_TOKEN = re.compile(r"\bSEV[- ]?(\d)\b", re.I)
-TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b|https?://\S+")
-PLACEHOLDER = re.compile(
-    r"^(?:|-+|\u2014|\u2013|n/?a|none|tbd|tbc|\?+|unknown|unassigned|nobody|\[.*\]|<.*>|_+|x+)$", re.I
-)
-LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\s/\s)\s*", re.I)
-
-STATUSES = {
-    **dict.fromkeys(("done", "complete", "completed", "closed", "fixed", "resolved", "finished", "yes", "✅"), "done"),
-    **dict.fromkeys(("open", "todo", "to do", "not started", "new", "planned", "backlog", "pending"), "open"),
-    **dict.fromkeys(("in progress", "in-progress", "started", "doing", "wip", "ongoing"), "in-progress"),
-    **dict.fromkeys(
-        ("won't fix", "wont fix", "wontfix", "won't do", "cancelled", "canceled", "declined", "dropped"), "wont-fix"
-    ),
-}
-STATUS_SUFFIX = re.compile(r"\s+(DONE|TODO|IN PROGRESS|WONTFIX|CLOSED|OPEN)\s*$")
-TYPES = {
-    **dict.fromkeys(("mitigate", "mitigation"), "mitigation"),
-    "process": "process",
-    **dict.fromkeys(("monitoring", "monitor", "alerting"), "monitoring"),
-    **dict.fromkeys(("tooling", "tool", "tools"), "tooling"),
-    "architecture": "architecture",
-}
-COLUMNS: dict[str, re.Pattern[str]] = {
-    "title": re.compile(r"^(?:action(?: item)?s?|items?|description|tasks?|title|what|follow[- ]?ups?|remediation)$"),
-    "owner": re.compile(r"^(?:owners?|assignee|assigned to|who|responsible|dri)$"),
-    "due": re.compile(r"^(?:due(?: date| by)?|deadline|target(?: date)?|eta|by when|when)$"),
-    "ticket": re.compile(r"^(?:tickets?|bugs?|issues?|jira|links?|tracking|tracker|ref(?:erence)?)$"),
-    "status": re.compile(r"^(?:status|state|done\??|progress)$"),
-    "type": re.compile(r"^(?:type|kind|category)$"),
-    "priority": re.compile(r"^(?:priority|prio)$"),
-    "team": re.compile(r"^(?:team|owning team)$"),
-}
-ITEM_KEY = re.compile(
-    r"(?:^|(?<=[\s(,;|\u2014\u2013-]))(?P<key>owner|assignee|assigned to|due(?: date)?|deadline|ticket|jira|status)"
-    r"\s*[:=]?\s+(?P<value>[^,;()|\u2014\u2013]+?)(?=\s*(?:[,;()|\u2014\u2013]|\s-\s|$))",
-    re.I,
-)
-HANDLE = re.compile(r"\s@([\w.-]+)\s*$")
 
 
 @dataclass
@@ -112,14 +72,6 @@ class Inference:
     review: list[str] = field(default_factory=list)
     provenance: dict[str, str] = field(default_factory=dict)
     skip: str | None = None  # why this source cannot be imported
-
-
-def is_placeholder(value: str) -> bool:
-    return bool(PLACEHOLDER.match(value.strip()))
-
-
-def split_list(value: str) -> list[str]:
-    return [part.strip() for part in LIST_SPLIT.split(value) if part.strip() and not is_placeholder(part)]
 
 
 def map_severity(value: str, levels: tuple[str, ...]) -> str | None:
@@ -142,6 +94,11 @@ def map_severity(value: str, levels: tuple[str, ...]) -> str | None:
 def _first(fields: Iterable[Field], kind: str, accept: Callable[[str], bool] = lambda v: True) -> Field | None:
     pattern = KEYS[kind]
     return next((f for f in fields if pattern.match(f.key) and not is_placeholder(f.value) and accept(f.value)), None)
+
+
+def _has_time(value: str) -> bool:
+    found = textdates.first_date(value)
+    return found is not None and found.time is not None
 
 
 def _timeline_text(doc: Document) -> str:
@@ -216,9 +173,8 @@ class _Inferrer:
         named = textdates.from_file_name(self.stem)
         for kind in ("date", "started"):
             line = _first(self.fields, kind, lambda v: textdates.first_date(v) is not None)
-            if line:
-                found = textdates.first_date(line.value)
-                assert found is not None
+            found = textdates.first_date(line.value) if line else None
+            if line and found:
                 self.note("date", f"'{line.key}' line, line {line.line}")
                 if named and named.date and named.date != found.date:
                     self.review(f"date: the source says {found.date}, its file name {named.date}; check which is right")
@@ -308,6 +264,8 @@ class _Inferrer:
                 self.note(name, "front matter")
                 continue
             line = _first(self.fields, name)
+            if line is None and name == "started":  # 'Incident date & time: 2023-10-27 14:00 UTC' is the start
+                line = _first(self.fields, "date", _has_time)
             if line is None:
                 continue
             stamp = self._timestamp(name, line, day)
@@ -321,10 +279,9 @@ class _Inferrer:
         )
         for name, kind in durations:
             line = _first(self.fields, kind, lambda v: textdates.parse_duration(v) is not None)
-            if line is None or name in stamps:
+            duration = textdates.parse_duration(line.value) if line else None
+            if line is None or duration is None or name in stamps:
                 continue
-            duration = textdates.parse_duration(line.value)
-            assert duration is not None
             if "started" in stamps:
                 stamps[name] = stamps["started"] + duration
                 self.note(name, f"start + '{line.key}' ({line.value}), line {line.line}")
@@ -420,146 +377,6 @@ class _Inferrer:
                 return " ".join(section.paragraphs[0][0].split())
         return None
 
-    # -- action items -------------------------------------------------------------------------------
-    def action_items(self, day: dt.date) -> list[dict[str, Any]]:
-        sections = self.doc.find_sections(ACTIONS_SECTION)
-        tables: list[Table] = [t for s in sections for t in s.tables]
-        # A table with an action and an owner column counts wherever it is (a bold 'Action Items:' line).
-        tables += [
-            t
-            for s in self.doc.sections
-            if s not in sections
-            for t in s.tables
-            if {"title", "owner"} <= set(_columns(t.header).values())
-        ]
-        items: list[dict[str, Any]] = []
-        for table in tables:
-            for row in table.rows:
-                item = self._from_row(table.header, row, len(items))
-                if item:
-                    items.append(item)
-        if not items:
-            for item in (i for s in sections for i in s.items):
-                parsed = self._from_list_item(item, len(items))
-                if parsed:
-                    items.append(parsed)
-        if items:
-            self.note("action_items", ", ".join(f"'{s.title}' section" for s in sections) or "table")
-        else:
-            self.review("action_items: none found in the source (no 'Action items' or 'Follow-ups' list or table)")
-        for index, item in enumerate(items):
-            if "owner" not in item:
-                self.review(f"action_items[{index}].owner: none in the source; name one person")
-            unreadable = item.pop("_due_unreadable", False)
-            if "due" not in item and not unreadable and item.get("status", "open") not in ("done", "wont-fix"):
-                self.review(f"action_items[{index}].due: none in the source")
-        return items
-
-    def _cell_date(self, value: str, index: int) -> dt.date | None:
-        found = textdates.first_date(value)
-        if found:
-            return found.date
-        if not is_placeholder(value):
-            self.review(f"action_items[{index}].due: {value!r} is not a date")
-        return None
-
-    def _status(self, value: str, index: int) -> str | None:
-        key = " ".join(value.casefold().replace("_", " ").split())
-        if not key or is_placeholder(key):
-            return None
-        if key in STATUSES:
-            return STATUSES[key]
-        self.review(f"action_items[{index}].status: {value!r} is not a status we know; set to open")
-        return "open"
-
-    def _from_row(self, header: list[str], row: list[str], index: int) -> dict[str, Any] | None:
-        columns = _columns(header)
-        cells: dict[str, str] = {}
-        status = None
-        for position, cell in enumerate(row):
-            suffix = STATUS_SUFFIX.search(cell)
-            if suffix:  # the SRE book's 'Bug 5554823 **TODO**'
-                status = STATUSES.get(suffix[1].lower())
-                cell = cell[: suffix.start()].strip()
-            kind = columns.get(position)
-            if kind and kind not in cells:
-                cells[kind] = cell.strip()
-        if not columns.get(0) and "title" not in cells and row:
-            cells["title"] = row[0].strip()
-        title = cells.get("title", "")
-        if not title or is_placeholder(title):
-            return None
-        item: dict[str, Any] = {"title": title}
-        if cells.get("owner") and not is_placeholder(cells["owner"]):
-            item["owner"] = cells["owner"]
-        if cells.get("team") and not is_placeholder(cells["team"]):
-            item["team"] = cells["team"]
-        if cells.get("due"):
-            due = self._cell_date(cells["due"], index)
-            if due:
-                item["due"] = due
-            elif not is_placeholder(cells["due"]):
-                item["_due_unreadable"] = True
-        written = self._status(cells.get("status", ""), index) or status
-        if written:
-            item["status"] = written
-        if cells.get("type", "").casefold() in TYPES:
-            item["type"] = TYPES[cells["type"].casefold()]
-        if re.fullmatch(r"P[0-3]", cells.get("priority", "").upper()):
-            item["priority"] = cells["priority"].upper()
-        ticket = cells.get("ticket", "")
-        if ticket and not is_placeholder(ticket):
-            item["ticket"] = ticket
-        elif (found := TICKET.search(" ".join(row[1:]))) is not None:
-            item["ticket"] = found.group(0)
-        return item
-
-    def _from_list_item(self, list_item: ListItem, index: int) -> dict[str, Any] | None:
-        text = list_item.text
-        matches = list(ITEM_KEY.finditer(text))
-        title = text[: matches[0].start()] if matches else text
-        handle = HANDLE.search(title)
-        title = title[: handle.start()] if handle else title
-        title = title.strip().rstrip("(\u2014\u2013-,;|:").strip()
-        if not title or is_placeholder(title):
-            return None
-        item: dict[str, Any] = {"title": title}
-        if handle:
-            item["owner"] = "@" + handle[1]
-        for match in matches:
-            key, value = match["key"].casefold(), match["value"].strip()
-            if is_placeholder(value):
-                continue
-            if key in ("owner", "assignee", "assigned to"):
-                item["owner"] = value
-            elif key.startswith("due") or key == "deadline":
-                due = self._cell_date(value, index)
-                if due:
-                    item["due"] = due
-                else:
-                    item["_due_unreadable"] = True
-            elif key in ("ticket", "jira"):
-                item["ticket"] = value
-            elif key == "status" and (status := self._status(value, index)):
-                item["status"] = status
-        if "ticket" not in item and (found := TICKET.search(text)):
-            item["ticket"] = found.group(0).rstrip(").,;")
-        if list_item.checked is not None and "status" not in item:
-            item["status"] = "done" if list_item.checked else "open"
-        return item
-
-
-def _columns(header: list[str]) -> dict[int, str]:
-    """Column position -> our field, from a table's header cells."""
-    out: dict[int, str] = {}
-    for position, cell in enumerate(header):
-        key = normalise_key(cell)
-        for kind, pattern in COLUMNS.items():
-            if pattern.match(key) and kind not in out.values():
-                out[position] = kind
-                break
-    return out
-
 
 def infer(
     doc: Document,
@@ -606,8 +423,9 @@ def infer(
     people = run.people(seed)
     if people:
         data["people"] = people
-    items = run.action_items(day)
+    items, where = ActionItems(out.review).read(doc)
     if items:
+        run.note("action_items", where)
         data["action_items"] = items
     out.data = data
     return out

@@ -28,9 +28,19 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 class Leak:
     path: str  # relative to the site dir
     found: str  # the text that matched, as it appears (decoded)
+    context: str = ""  # the text around it, on one line, so a reader can find it
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.found!r}"
+        return f"{self.path}: {self.found!r}" + (f" in {self.context!r}" if self.context else "")
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    before = text[max(0, start - width) : start]
+    after = text[end : end + width]
+    snippet = (
+        ("..." if start > width else "") + before + text[start:end] + after + ("..." if end + width < len(text) else "")
+    )
+    return " ".join(snippet.split())
 
 
 def _variants(text: str) -> list[str]:
@@ -84,5 +94,5 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
             for start, end, needle in redactor.find(variant):
                 if needle not in seen:
                     seen.add(needle)
-                    leaks.append(Leak(relative, variant[start:end]))
+                    leaks.append(Leak(relative, variant[start:end], _context(variant, start, end)))
     return leaks

@@ -18,6 +18,20 @@ from markdown_it.token import Token
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 _KEY_VALUE = re.compile(r"^\s*([A-Za-z][\w /&()'.#-]{0,48}?)\s*[:=]\s+(\S.*?)\s*$")
 _CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
+# What templates leave in a field nobody filled in: 'TBD', 'n/a', '[name]', '<date>', '___'.
+_PLACEHOLDER = re.compile(
+    r"^(?:|-+|\u2014|\u2013|n/?a|none|tbd|tbc|\?+|unknown|unassigned|nobody|\[.*\]|<.*>|_+|x+)$", re.I
+)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\s/\s)\s*", re.I)
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value.strip()))
+
+
+def split_list(value: str) -> list[str]:
+    """'Priya Raman, Tomasz Nowak and Jo Chen' -> three names; placeholders dropped."""
+    return [part.strip() for part in _LIST_SPLIT.split(value) if part.strip() and not is_placeholder(part)]
 
 
 def normalise_key(label: str) -> str:

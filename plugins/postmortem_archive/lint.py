@@ -49,6 +49,7 @@ RULES = {
         Rule("PM402", "error", "no action items for a high-severity incident"),
         Rule("PM501", "error", "final postmortem without a summary"),
         Rule("PM502", "error", "template placeholder left in a final postmortem"),
+        Rule("PM601", "warning", "imported postmortem: a value still needs review"),
     )
 }
 
@@ -389,6 +390,14 @@ def lint_draft(draft: Draft, config: LintConfig) -> list[Finding]:
     if status == "final":
         for found in placeholders.find(data, draft.body, draft.body_line, draft.line_of, source.dotted, raw):
             add("PM502", found.line, found.col, found.describe())
+
+    # What `postmortem import` could not infer, until a person settles it and deletes the entry.
+    imported = data.get("imported")
+    review = imported.get("review") if isinstance(imported, dict) else None
+    for index, entry in enumerate(review if isinstance(review, list) else []):
+        if text := _text(entry):
+            line = draft.line_of(("imported", "review", index))
+            add("PM601", line, _col(raw, line, text[:12]), f"needs review after import: {text}")
 
     return [f for f in out if f.rule not in _disabled(data, config)]
 

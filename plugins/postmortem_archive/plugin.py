@@ -18,13 +18,24 @@ from mkdocs.structure.pages import Page
 from . import placeholders, search, urls
 from .archive import Archive
 from .config import OptionError, PostmortemsConfig, to_settings
-from .generate import export_files, generated_pages, insert_header
+from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
+from .listing import action_items_json, incidents_json
 from .loader import is_postmortem, load_all
 from .navigation import archive_nav
+from .paginate import Pager
 from .postmortem import Postmortem
 from .problems import ArchiveInvalid
-from .redact import DEFAULT_SALT, Redactor, RosterEntry, RosterError, load_roster, person_names, redact_postmortem
+from .redact import (
+    DEFAULT_KEEP,
+    DEFAULT_SALT,
+    Redactor,
+    RosterEntry,
+    RosterError,
+    load_roster,
+    person_names,
+    redact_postmortem,
+)
 from .render import Renderer, page_markdown
 from .settings import Settings
 from .sweep import sweep
@@ -58,6 +69,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Raw HTML never goes through Python-Markdown: it cannot be reinterpreted as Markdown, and
         # big listing tables cost seconds in Markdown's HTML parser (measured on 1,000 postmortems).
         self.inserts: dict[str, dict[str, str]] = {}
+        # Generated pages by src_uri. Their bodies are rendered in on_post_page, one page at a time,
+        # so the HTML of every listing page is never held in memory at once.
+        self.generated: dict[str, GeneratedPage] = {}
         self.token = secrets.token_hex(8)  # unguessable, so a body cannot contain a placeholder
         self.redactor: Redactor | None = None
         self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
@@ -105,8 +119,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "postmortems: search: pagefind (the default) replaces Material's search plugin, but 'search' is "
                 "listed under plugins; remove it, or set 'search: material' to keep Material's lunr search"
             )
-        if self.config.search_bundle_pages < 1:
-            raise PluginError("postmortems: option 'search_bundle_pages' must be at least 1")
+        if self.config.search_bundle_words < 1:
+            raise PluginError("postmortems: option 'search_bundle_words' must be at least 1")
         # Our header and search partials, after the site's custom_dir (which still wins) and before Material's.
         theme = str(THEME)
         if theme not in config.theme.dirs:
@@ -150,7 +164,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 log.warning(f"{pm.src_path}:{found.line}: {found.describe()} (status is final)")
         if self.config.redact.enabled:
             redactor = Redactor(
-                self.roster, person_names(self.postmortems), salt=self.salt, prefix=self.config.redact.prefix
+                self.roster,
+                person_names(self.postmortems),
+                salt=self.salt,
+                prefix=self.config.redact.prefix,
+                keep=DEFAULT_KEEP | set(self.config.redact.keep),
             )
             named = [f.src_uri for f in docs if redactor.names_in_path(f.src_uri)]
             if named:
@@ -191,7 +209,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         }
         self._check_pattern_pages(files)
         pages = generated_pages(archive, self.pattern_pages)
-        created = {page.src_uri: self._add(files, config, page.src_uri, "") for page in pages}
+        placeholder = self._placeholder("body")
+        for page in pages:
+            self._add(files, config, page.src_uri, page.markdown(placeholder))
+        self.generated = {page.src_uri: page for page in pages}
         base = config.site_url or ""
         base = base if base.endswith("/") or not base else base + "/"
         pm_url = {f.src_uri: f.url for f in files if f.src_uri in self.by_src}
@@ -205,11 +226,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         for path, content in exported.items():
             self._add(files, config, path, content)
         self.url_of = {f.src_uri: f.url for f in files}
-        for page in pages:
-            link = urls.Linker(created[page.src_uri].url, self.url_of)
-            placeholder = self._placeholder("body")
-            created[page.src_uri].content_string = page.markdown(placeholder)
-            self.inserts[page.src_uri] = {placeholder: page.body(self.renderer, link)}
+        url = self.url_of.__getitem__
+        for path, content in ((urls.INCIDENTS_JSON, incidents_json), (urls.ACTION_ITEMS_JSON, action_items_json)):
+            self.url_of[path] = self._add(files, config, path, content(archive, url)).url
         self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         if self.pagefind:
@@ -228,15 +247,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.hidden.add(search.SEARCH_PAGE)
         # Postmortems, by year; hand-written pages (not the home page, not generated listings) with them.
         generated = {f.src_uri for f in files if f.generated_by is not None}
-        candidates: list[tuple[str, int | None]] = []
+        candidates: list[tuple[str, int | None, int]] = []
         for file in files.documentation_pages():
             pm = self.by_src.get(file.src_uri)
             if pm is not None:
-                candidates.append((file.dest_uri, pm.meta.date.year))
+                candidates.append((file.dest_uri, pm.meta.date.year, search.word_count(pm.body)))
             elif file.src_uri not in generated and file.src_uri != "index.md":
                 self.search_candidates.add(file.src_uri)
-                candidates.append((file.dest_uri, None))
-        self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_pages)
+                candidates.append((file.dest_uri, None, 0))
+        self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_words)
 
     @property
     def _will_index(self) -> bool:
@@ -273,6 +292,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
 
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        # MkDocs would parse the front matter again with its pure-Python YAML loader (measured: a
+        # tenth of a 10,000-postmortem build). We parsed it once already: hand over the body only.
+        # The leading newline stops MkDocs from reading `key: value` lines at the top as meta.
+        pm = self.by_src.get(page.file.src_uri)
+        if pm is not None:
+            return "\n" + pm.body
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None:
+            return "\n" + self._placeholder("body") + "\n"
+        return None
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         result = self._page_markdown(markdown, page)
         if self.redactor is None:
@@ -284,6 +315,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def _page_markdown(self, markdown: str, page: Page) -> str | None:
         if self.renderer is None:
             return None
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None:
+            page.meta = generated.meta()
+            return None
         link = urls.Linker(page.url, self.url_of)
         if page.file.src_uri == urls.HOME and self.config.landing:
             glance = self._placeholder("landing")
@@ -292,9 +327,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         pattern_id = self.pattern_pages.get(page.file.src_uri)
         if pattern_id is not None:  # a hand-written pattern page: add the generated parts around it
             intro, details = self._placeholder("intro"), self._placeholder("details")
+            pager = Pager(page.file.src_uri, 1, self.archive.pattern(pattern_id).count if self.archive else 0)
             self.inserts[page.file.src_uri] = {
                 intro: self.renderer.pattern_intro(pattern_id, link),
-                details: self.renderer.pattern_details(pattern_id, link),
+                details: self.renderer.pattern_details(pattern_id, link, pager),
             }
             return insert_header(markdown, intro, details)
         pm = self.by_src.get(page.file.src_uri)
@@ -336,9 +372,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return search.article(content, title)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None and self.renderer is not None:
+            placeholder = self._placeholder("body")
+            if placeholder not in output:
+                raise PluginError(f"postmortems: {page.file.src_uri}: lost the placeholder for generated HTML")
+            body = generated.body(self.renderer, urls.Linker(page.url, self.url_of))
+            output = output.replace(placeholder, body, 1)
         # The whole page as the theme rendered it: nav, title, meta tags.
         if self.redactor is None:
-            return None
+            return output if generated is not None else None
         self.redacted_pages.add(page.file.dest_uri)
         return self.redactor.redact(output)
 

@@ -10,6 +10,8 @@ import datetime as dt
 import html
 import json
 import operator
+import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +19,26 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts, landing, timefmt, urls
+from .actions import ActionRow
 from .archive import Archive, Facet, FacetValue
+from .paginate import Pager
 from .postmortem import Postmortem
 from .slugs import slugify
 
 TEMPLATES = Path(__file__).parent / "templates"
+# A pattern page lists at most this many of its open action items (the rest: the filtered report).
+PATTERN_OPEN_ITEMS = 50
 
 
 class Renderer:
     def __init__(self, archive: Archive, override_dirs: list[str] | None = None) -> None:
         self.archive = archive
-        self._rows: dict[tuple[str, str], Markup] = {}
+        # Rows are rendered once, with links starting at this marker, and reused on every page
+        # (any depth) that lists them: the cost of all lists stays linear in the archive.
+        self.marker = f"@@root-{secrets.token_hex(8)}@@"
+        self._incident_rows: dict[str, str] = {}
+        self._action_rows: dict[tuple[str, int], str] = {}
+        self._action_filters: list[tuple[str, str, list[tuple[str, str]]]] | None = None
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs or []]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
         self.env = jinja2.Environment(
@@ -60,8 +71,9 @@ class Renderer:
             METRICS=urls.METRICS,
             pattern_page=urls.pattern_page,
             taxonomy=archive.settings.taxonomy,
-            incident_row=self.incident_row,
             attribute_getter=operator.attrgetter,
+            INCIDENTS_JSON=urls.INCIDENTS_JSON,
+            ACTION_ITEMS_JSON=urls.ACTION_ITEMS_JSON,
         )
 
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
@@ -70,12 +82,51 @@ class Renderer:
         # Split on "\n" only: str.splitlines() also splits on characters a value may contain.
         return "\n".join(line for line in body.split("\n") if line.strip(" \t\r"))
 
-    def incident_row(self, pm: Postmortem, link: urls.Linker) -> Markup:
-        """One row of an incident table; the same for every page at the same depth, so cached."""
-        key = (pm.id, link.prefix)
-        if key not in self._rows:
-            self._rows[key] = Markup(self.render("incident_row.html", link, pm=pm))
-        return self._rows[key]
+    def incident_rows(self, postmortems: Sequence[Postmortem], link: urls.Linker) -> Markup:
+        """Rows of an incident table for the page `link` belongs to."""
+        out = []
+        for pm in postmortems:
+            row = self._incident_rows.get(pm.id)
+            if row is None:
+                row = self._incident_rows[pm.id] = self.render("incident_row.html", link.rooted(self.marker), pm=pm)
+            out.append(row)
+        return Markup("\n".join(out).replace(self.marker, link.prefix))
+
+    def action_rows(self, rows: Sequence[ActionRow], link: urls.Linker) -> Markup:
+        """Rows of an action-item table for the page `link` belongs to."""
+        out = []
+        for row in rows:
+            key = (row.postmortem.id, row.index)
+            html_row = self._action_rows.get(key)
+            if html_row is None:
+                html_row = self._action_rows[key] = self.render("action_row.html", link.rooted(self.marker), row=row)
+            out.append(html_row)
+        return Markup("\n".join(out).replace(self.marker, link.prefix))
+
+    def action_filters(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(name, label, [(value, shown text)]) of each action-item filter, computed once per build."""
+        if self._action_filters is None:
+            rows = self.archive.actions.rows
+
+            def distinct(values: list[str | None], slug: bool = True) -> list[tuple[str, str]]:
+                found = sorted({v for v in values if v}, key=str.lower)
+                return [(slugify(v) if slug else v, v) for v in found]
+
+            statuses = ["overdue", "open", "in-progress", "done", "wont-fix"]
+            self._action_filters = [
+                ("status", "Status", [(s, s) for s in statuses]),
+                ("owner", "Owner", distinct([r.owner for r in rows])),
+                ("team", "Team", distinct([r.team for r in rows])),
+                # Types and priorities are fixed words (validated), used as they are.
+                ("type", "Type", distinct([r.item.type for r in rows], slug=False)),
+                ("priority", "Priority", distinct([r.priority for r in rows], slug=False)),
+                (
+                    "pattern",
+                    "Failure pattern",
+                    [(s.pattern.id, s.pattern.title) for s in self.archive.patterns if s.count],
+                ),
+            ]
+        return self._action_filters
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
         return self.render("header.html", link, pm=pm)
@@ -90,8 +141,9 @@ class Renderer:
         home = landing.landing(self.archive)
         return self.render("landing.html", link, home=home, window_days=landing.WINDOW_DAYS)
 
-    def action_items(self, link: urls.Linker) -> str:
-        return self.render("action_items.html", link)
+    def action_items(self, link: urls.Linker, pager: Pager) -> str:
+        rows = self.action_rows(pager.rows(self.archive.actions.rows), link)
+        return self.render("action_items.html", link, pager=pager, rows_html=rows, filters=self.action_filters())
 
     def metrics(self, link: urls.Linker) -> str:
         mx = self.archive.metrics
@@ -153,17 +205,30 @@ class Renderer:
     def pattern_intro(self, pattern_id: str, link: urls.Linker) -> str:
         return self.render("pattern_intro.html", link, stats=self.archive.pattern(pattern_id))
 
-    def pattern_details(self, pattern_id: str, link: urls.Linker) -> str:
-        return self.render("pattern_details.html", link, stats=self.archive.pattern(pattern_id))
+    def pattern_details(self, pattern_id: str, link: urls.Linker, pager: Pager) -> str:
+        stats = self.archive.pattern(pattern_id)
+        open_items = [r for r in self.archive.pattern_action_rows(pattern_id) if r.is_open]
+        return self.render(
+            "pattern_details.html",
+            link,
+            stats=stats,
+            pager=pager,
+            rows_html=self.incident_rows(pager.rows(stats.postmortems), link),
+            open_items=self.action_rows(open_items[:PATTERN_OPEN_ITEMS], link),
+            open_count=len(open_items),
+            open_items_shown=PATTERN_OPEN_ITEMS,
+        )
 
-    def incidents(self, link: urls.Linker) -> str:
-        return self.render("incidents.html", link, postmortems=self.archive.postmortems)
+    def incidents(self, link: urls.Linker, pager: Pager) -> str:
+        rows = self.incident_rows(pager.rows(self.archive.postmortems), link)
+        return self.render("incidents.html", link, pager=pager, rows_html=rows)
 
     def facet_index(self, facet: Facet, link: urls.Linker) -> str:
         return self.render("facet_index.html", link, facet=facet)
 
-    def facet_page(self, facet: Facet, value: FacetValue, link: urls.Linker) -> str:
-        return self.render("facet_page.html", link, facet=facet, value=value)
+    def facet_page(self, facet: Facet, value: FacetValue, link: urls.Linker, pager: Pager) -> str:
+        rows = self.incident_rows(pager.rows(value.postmortems), link)
+        return self.render("facet_page.html", link, facet=facet, value=value, pager=pager, rows_html=rows)
 
 
 def safe_url(value: str | None) -> str | None:
@@ -176,12 +241,18 @@ def safe_url(value: str | None) -> str | None:
     return None
 
 
-def page_markdown(title: str, body_html: str) -> str:
-    """A generated page: our own front matter (escaped title, JSON is valid YAML) + an HTML body.
+def page_meta(title: str) -> dict[str, Any]:
+    """Meta of a generated page: escaped title; kept out of the search index; no table of contents.
 
     Listings are kept out of the search index (a search should land on a postmortem) and have
     no headings, so the table of contents is hidden to give the tables the width.
     """
-    lines = ["---", f"title: {json.dumps(html.escape(title))}", "search:", "  exclude: true", "hide:", "  - toc"]
+    return {"title": html.escape(title), "search": {"exclude": True}, "hide": ["toc"]}
+
+
+def page_markdown(title: str, body_html: str) -> str:
+    """A generated page as Markdown: page_meta() as front matter (JSON is valid YAML) + an HTML body."""
+    meta = page_meta(title)
+    lines = ["---", f"title: {json.dumps(meta['title'])}", "search:", "  exclude: true", "hide:", "  - toc"]
     lines += ["---", "", body_html, ""]
     return "\n".join(lines)

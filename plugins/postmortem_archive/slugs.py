@@ -6,6 +6,7 @@ scheme; values with nothing usable get a stable hash-based slug.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -14,6 +15,7 @@ _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
 MAX_LEN = 60
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand names are slugified again and again
 def slugify(value: str) -> str:
     """'Payments API' -> 'payments-api'; 'Café' -> 'cafe'; '../../etc' -> 'etc'; '日本' -> 'x-<hash>'."""
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()

@@ -16,6 +16,9 @@ EXPORTS = {
     "action_items_csv": "action-items.csv",
     "feed": "feed.xml",
 }
+# Every row of the paginated lists, fetched by the browser only to filter or sort (see listing.py).
+INCIDENTS_JSON = "incidents/rows.json"
+ACTION_ITEMS_JSON = "action-items/rows.json"
 SCHEMAS_DIR = "schemas"
 ASSET_CSS = "assets/postmortems/archive.css"
 ASSET_JS = "assets/postmortems/archive.js"
@@ -59,3 +62,22 @@ class Linker:
     def __call__(self, src_uri: str) -> str:
         url = self._url_of(src_uri) if callable(self._url_of) else self._url_of[src_uri]
         return relative_url(url, self.page_url)
+
+    def rooted(self, marker: str) -> RootLinker:
+        return RootLinker(marker, self._url_of)
+
+
+class RootLinker(Linker):
+    """Links that start with a marker instead of the way up to the root.
+
+    Rows rendered once with it are reused on pages at any depth by replacing the
+    marker with that page's prefix (`Linker.prefix`).
+    """
+
+    def __init__(self, marker: str, url_of: Mapping[str, str] | Callable[[str], str]) -> None:
+        super().__init__("", url_of)
+        self.prefix = marker
+
+    def __call__(self, src_uri: str) -> str:
+        url = self._url_of(src_uri) if callable(self._url_of) else self._url_of[src_uri]
+        return self.prefix + url

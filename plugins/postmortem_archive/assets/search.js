@@ -17,8 +17,8 @@
     return new URL(url, location.href).href;
   });
   var bundleNames = bundles.map(function (url) { return url.replace(/\/$/, "").split("/").pop(); });
-  var HEADER_RESULTS = 10;
-  var PAGE_RESULTS = 20;
+  var HEADER_RESULTS = 6; // each shown result costs a fragment download (~4 KB)
+  var PAGE_RESULTS = 10;
   var FILTERS = [
     ["severity", "Severity"], ["status", "Status"], ["year", "Year"],
     ["service", "Service"], ["team", "Team"], ["pattern", "Failure pattern"]
