@@ -143,16 +143,19 @@ class Meter:
         )
         self.context.add_init_script(FIRST_RESULT)
         self.page = self.context.new_page()
-        self.requests: list[tuple[str, int]] = []
+        self.requests: list[tuple[str, int, float]] = []  # url, bytes, start (ms since the epoch)
         self.page.on("requestfinished", self._finished)
 
     def _finished(self, request: Any) -> None:
         sizes = request.sizes()
-        self.requests.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))
+        size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        self.requests.append((request.url, size, request.timing["startTime"]))
 
     def bytes(self, since: int = 0) -> tuple[int, int]:
-        """(all bytes, search bytes) of the responses from request number `since` on."""
-        chosen = self.requests[since:]
+        """(all bytes, search bytes) of the responses from request number `since` on that started
+        before the first result showed (the search page then loads its filter values)."""
+        shown = self.page.evaluate("performance.timeOrigin + window.__firstResult")
+        chosen = [(url, n) for url, n, start in self.requests[since:] if start <= shown]
         return sum(n for _, n in chosen), sum(n for url, n in chosen if is_search_request(url))
 
     def close(self) -> None:
@@ -170,7 +173,7 @@ def measure_url(browser: Any, base: str, url: str, selector: str) -> dict[str, A
         meter.page.goto(url, wait_until="commit")
         meter.page.wait_for_function("window.__firstResult !== undefined", timeout=120_000)
         ms = meter.page.evaluate("window.__firstResult")
-        meter.page.wait_for_timeout(200)  # let responses already under way finish counting
+        meter.page.wait_for_timeout(500)  # let responses under way when it showed finish
         total, searching = meter.bytes()
         return {"ms": ms, "bytes": total, "search_bytes": searching, "top": first_hrefs(meter.page, selector)}
     finally:
@@ -192,7 +195,7 @@ def measure_box(browser: Any, base: str, query: str) -> dict[str, Any]:
         )
         meter.page.wait_for_function("window.__firstResult !== undefined", timeout=120_000)
         ms = meter.page.evaluate("window.__firstResult - window.__typed")
-        meter.page.wait_for_timeout(200)
+        meter.page.wait_for_timeout(500)
         _, searching = meter.bytes(since)
         return {"ms": ms, "search_bytes": searching}
     finally:

@@ -160,6 +160,7 @@ def serve() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         archive = Archive(Path(tmp))
         archive.run(GOOD.encode())  # warm up every import and cache before measuring memory
+        start_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # peak resident size so far
         limit = _vm_bytes() + EXTRA_MB * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
         signal.signal(signal.SIGALRM, _alarm)
@@ -177,6 +178,9 @@ def serve() -> None:
                 reply = {"escaped": [f"MemoryError: more than {EXTRA_MB} MB"]}
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+            # The loader survives a MemoryError (it reports "too complex"), so the limit alone would not
+            # show a lost bound: the peak resident size since start does.
+            reply["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start_kb) // 1024
             protocol.write(json.dumps(reply) + "\n")
             protocol.flush()
 

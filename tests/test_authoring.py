@@ -390,3 +390,31 @@ def test_placeholders_left_in_a_final_postmortem_fail_lint_and_the_strict_build(
     done.insert(1, "summary: The queue backed up for an hour.")
     path.write_text("\n".join(done), encoding="utf-8")
     assert "PM502" not in run("lint", rel, cwd=archive.root).stdout
+
+
+def test_a_person_given_as_the_cause_in_any_free_text_field(archive: Site) -> None:
+    (archive.root / "people.yml").write_text("- name: Kim Ortiz\n  aliases: [Kimmy]\n", encoding="utf-8")
+    archive.plugin_options["redact"] = {"roster": "people.yml"}  # lint reads the roster even with redaction off
+    archive.write_config()
+    text = postmortem(
+        severity="SEV3",
+        summary="Checkout failed after Ortiz broke the deploy.",  # a roster surname alone, a broad verb
+        contributing_factors=["The certificate expired because Tom forgot to renew it"],  # unknown name, person verb
+        impact={"description": "Kafka failed to elect a leader for 4 minutes."},  # a system: not a person
+        action_items=[
+            {"title": "Kimmy's mistake: add a renewal alert", "owner": "Lee Wong", "due": "2024-05-01", "ticket": "X-1"}
+        ],
+        people={"incident_commander": "Lee Wong"},
+        body="## Summary\n\nThe rollout stalled when Wong ignored the alert. We forgot the runbook.\n",
+    )
+    path = archive.add("2024/2024-03-12-causes.md", text)
+    found = json.loads(run("lint", "--format", "json", str(path.relative_to(archive.root)), cwd=archive.root).stdout)
+    got = {(f["line"], f["message"].split(" is given")[0]) for f in found if f["rule"] == "PM103"}
+    assert got == {
+        (line_of(text, "summary:"), "summary: a person (Ortiz)"),
+        (line_of(text, "Tom forgot"), "contributing_factors[0]: a person (Tom)"),
+        (line_of(text, "Kimmy"), "action_items[0].title: a person (Kimmy)"),
+        (line_of(text, "Wong ignored"), "a person (Wong)"),  # a people-field surname, in the body
+    }, found
+    col = next(f["col"] for f in found if f["rule"] == "PM103" and "Ortiz" in f["message"])
+    assert col == text.splitlines()[line_of(text, "summary:") - 1].index("Ortiz") + 1

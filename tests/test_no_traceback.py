@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("PM_FUZZ_EXAMPLES", "60"))
 WORKER = Path(__file__).with_name("fuzz_worker.py")
+PEAK_MB = int(os.environ.get("PM_FUZZ_PEAK_MB", "150"))  # growth of the worker's resident size allowed
 
 FIELDS = [
     "id", "title", "date", "severity", "status", "summary", "services", "teams", "tags", "patterns",
@@ -102,7 +103,36 @@ def values(draw: st.DrawFn, depth: int = 0) -> str:
         return f"&{draw(anchor_names)} {draw(values(depth + 1))}"
     if kind == 8:
         return f"*{draw(anchor_names)}"
-    return "[" + ", ".join(f"&{n}{i} [*{n}{i - 1}, *{n}{i - 1}]" for i, n in enumerate("l" * 12, 1)) + "]"
+    return draw(bombs)
+
+
+def laughs(levels: int, fan: int) -> str:
+    """Billion laughs: each anchor repeats the one before `fan` times, `levels` deep."""
+    chain = [f"&l{i} [{', '.join([f'*l{i - 1}'] * fan)}]" for i in range(1, levels + 1)]
+    return "[&l0 lol, " + ", ".join(chain) + "]"
+
+
+# A few kilobytes each that would cost minutes, gigabytes or a crash without the loader's bounds.
+BOMBS = {
+    "laughs 9^12": laughs(12, 9),
+    "laughs 2^40": laughs(40, 2),
+    "laughs 5^20 in a mapping": "{a: " + laughs(20, 5) + "}",
+    "nesting 40": "[" * 40 + "]" * 40,
+    "nesting 3000": "[" * 3000 + "]" * 3000,
+    "block nesting 900": "\n" + "".join("  " * i + "- \n" for i in range(900)),
+    "alias inside its anchor": "&r [[[*r]]]",
+    "int of 5,000 digits": "9" * 5000,
+    "int of 50,000 digits": "9" * 50_000,
+    "sexagesimal of 30,000 parts": ":".join(["59"] * 30_000),
+    "float of 50,000 digits": "1." + "9" * 50_000,
+    "front matter of 300 KB": "'" + "x" * 300_000 + "'",
+}
+bombs = st.sampled_from(sorted(BOMBS)).map(BOMBS.__getitem__)
+
+
+def bomb_file(field: str, bomb: str) -> bytes:
+    """A valid postmortem but for one bomb, so the bomb is what gets parsed."""
+    return f"---\ntitle: Bomb\ndate: 2024-02-02\nseverity: SEV3\nsummary: s\n{field}: {bomb}\n---\n".encode()
 
 
 quoted = st.text(min_size=1, max_size=60).map(json.dumps)
@@ -188,7 +218,10 @@ def front_matter(draw: st.DrawFn) -> str:
 
 @st.composite
 def files(draw: st.DrawFn) -> bytes:
-    """The text in an odd encoding or with odd line breaks, sometimes with random bytes spliced in."""
+    """The text in an odd encoding or with odd line breaks, sometimes with random bytes spliced in;
+    or a valid postmortem with one bomb in it (nothing else wrong, so the bomb is what gets parsed)."""
+    if draw(st.integers(0, 4)) == 0:
+        return bomb_file(draw(st.sampled_from(["tags", "impact", "id", "people", "started"])), draw(bombs))
     text = draw(front_matter())
     if draw(st.integers(0, 4)) == 0:
         breaks = draw(st.sampled_from(["\r\n", "\u2028", "\x85", "\r"]))
@@ -264,6 +297,9 @@ SEEN: dict[str, int] = {}
 def test_only_the_projects_error_escapes(worker: Worker, raw: bytes) -> None:
     outcome = worker.run(raw)
     assert not outcome["escaped"], "\n".join(outcome["escaped"])
+    # Peak memory above the worker's start, over every example so far (a high-water mark): the loader
+    # survives a MemoryError ("too complex"), so only this shows a bound that stopped working.
+    assert outcome["peak_mb"] < PEAK_MB, f"the worker grew by {outcome['peak_mb']} MB"
     key = f"{outcome['loader']}/{outcome['build']}"
     SEEN[key] = SEEN.get(key, 0) + 1
     # The commands agree with the loader: a file the loader refuses fails validate and the build.
@@ -298,3 +334,12 @@ def test_the_harness_reports_errors_hangs_and_memory(how: str, reported: str, mo
         assert broken.run(b"---\ntitle: T\n---\n")["escaped"], "the worker keeps serving after a failure"
     finally:
         broken.stop()
+
+
+@pytest.mark.parametrize("bomb", sorted(BOMBS))
+def test_each_bomb_is_refused_within_bounds(worker: Worker, bomb: str) -> None:
+    """Every bomb at full size, whatever the generator happens to draw: refused, in bounded memory."""
+    outcome = worker.run(bomb_file("tags", BOMBS[bomb]))
+    assert not outcome["escaped"], "\n".join(outcome["escaped"])
+    assert outcome["loader"] == "problems" and outcome["validate"] == 1 and outcome["build"] == "refused"
+    assert outcome["peak_mb"] < PEAK_MB, f"the worker grew by {outcome['peak_mb']} MB"

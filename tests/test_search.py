@@ -126,6 +126,8 @@ def test_only_articles_are_indexed(built: Site) -> None:
     assert "¶" not in cache["content"], "permalinks are not content"
     assert "Database outage" not in cache["content"], "the related-incidents box is navigation"
     assert "Fixture archive" not in cache["content"], "header, nav and footer chrome are not indexed"
+    assert "Skip to content" not in cache["content"], "only the article (data-pagefind-body)"
+    assert cache["content"].count("Cache stampede") == 1, "the title once, not also Material's <h1>"
     assert "Payments API payments-api" not in cache["content"]
     assert "Services redis payments-api" in cache["content"], "labels and values stay separate words"
     assert records["/guide/"]["meta"]["title"] == "Writing guide"
@@ -366,8 +368,9 @@ def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def servers(built: Site, redacted: Site) -> Iterator[dict[str, str]]:
     plain, plain_url = _serve(built.site)
     secret, secret_url = _serve(redacted.site)
-    yield {"plain": plain_url, "redacted": secret_url}
-    for httpd in (plain, secret):
+    nested, nested_url = _serve(built.root)  # the same site under /site/, as on a project's GitHub Pages
+    yield {"plain": plain_url, "redacted": secret_url, "subpath": nested_url + "site/"}
+    for httpd in (plain, secret, nested):
         httpd.shutdown()
         httpd.server_close()
 
@@ -439,6 +442,13 @@ def test_body_word_ticket_and_service_are_found(page, servers: dict[str, str]) -
     assert header_search(page, "blameless") == ["/guide/"]
 
 
+def test_a_site_under_a_sub_path_links_results_under_it(page, servers: dict[str, str]) -> None:
+    page.goto(servers["subpath"] + "2023/2023-08-14-queue/")
+    assert header_search(page, "herd") == ["/site/2024/2024-02-10-cache-stampede/"]
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/site/2024/2024-02-10-cache-stampede/?highlight=herd")
+
+
 def test_results_show_index_text_as_text(page, servers: dict[str, str]) -> None:
     page.goto(servers["plain"])
     assert header_search(page, "hostile") == ["/2025/2025-03-03-evil/"]
@@ -506,6 +516,35 @@ def test_search_at_390_pixels(page, servers: dict[str, str]) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     dialog = page.get_by_role("dialog", name="Search")
     assert dialog.count() == 1 and page.get_by_role("textbox", name="Search").count() == 1
+    # The search page: filters fold away above the results, unless the address sets some.
+    page.goto(servers["plain"] + "search/?q=payments")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    assert not page.evaluate("document.querySelector('.pm-search-side').open")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(servers["plain"] + "search/?q=payments&team=platform")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    assert page.evaluate("document.querySelector('.pm-search-side').open")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_box_and_page_are_axe_clean(browser, servers: dict[str, str], scheme: str) -> None:
+    """With results and filters shown (axe-core bundled with axe-playwright-python, no network)."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    context = browser.new_context(color_scheme=scheme)
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(servers["plain"]) else route.abort()
+    )
+    page = context.new_page()
+    try:
+        page.goto(servers["plain"])
+        header_search(page, "payments")
+        found = [v for v in axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}]
+        page.goto(servers["plain"] + "search/?q=payments&severity=SEV1")
+        page.wait_for_selector(".pm-search-facet input:checked")
+        found += [v for v in axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}]
+    finally:
+        context.close()
+    assert not found, [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
 
 
 def test_redacted_search_finds_no_real_name(page, servers: dict[str, str]) -> None:

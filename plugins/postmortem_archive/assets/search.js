@@ -365,6 +365,10 @@
       update();
     });
     page.hidden = false;
+    // On a phone the filters fold away above the results until asked for (open if the URL sets some).
+    if (window.matchMedia("(max-width: 44.9375em)").matches && !Object.keys(chosen).length) {
+      page.querySelector(".pm-search-side").open = false;
+    }
     // Results first (the query is in the URL), then the filter values, which cost a download.
     update().then(function () { return pagefind(); }).then(function (pf) { return pf.filters(); }).then(function (all) {
       buildFilters(all);
