@@ -26,10 +26,10 @@ STYLE = Style(
     major_guide_stroke_color="currentColor",
     colors=("#d32f2f", "#f57c00", "#fbc02d", "#1e88e5", "#8e24aa", "#43a047", "#00acc1", "#8d6e63"),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    label_font_size=11,
-    major_label_font_size=11,
-    legend_font_size=12,
-    title_font_size=14,
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
 )
 COMMON = {
     "style": STYLE,
