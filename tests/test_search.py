@@ -428,12 +428,10 @@ def header_search(page, query: str) -> list[str]:
     page.fill(".md-search__input", "")
     page.click(".md-search__input")
     page.keyboard.type(query, delay=20)
+    # Earlier keystrokes' searches may show first: wait for the results of the whole query.
     page.wait_for_function(
-        "q => document.querySelector('.md-search-result__meta').textContent.includes('matching')"
-        " && document.querySelector('[data-pm-search] input').value === q",
-        arg=query,
+        "q => document.querySelector('[data-pm-search] .md-search-result__list').dataset.pmQuery === q", arg=query
     )
-    page.wait_for_timeout(300)  # the last keystroke's search replaces earlier ones
     hrefs = page.eval_on_selector_all(
         "[data-pm-search] .md-search-result__item:not(.pm-search-more) a", "els => els.map(e => e.href)"
     )
@@ -479,7 +477,11 @@ def test_keyboard_opens_navigates_and_highlights(page, servers: dict[str, str]) 
     assert not page.evaluate("document.getElementById('__search').checked")
     page.keyboard.press("s")
     page.keyboard.type("thundering", delay=20)
-    page.wait_for_selector("[data-pm-search] .md-search-result__item a")
+    # The results of the whole word (earlier keystrokes' searches may show first).
+    page.wait_for_function(
+        "document.querySelector('[data-pm-search] .md-search-result__item a')?.href.includes('cache-stampede')"
+        " && document.querySelector('.md-search-result__meta').textContent === '1 matching postmortem'"
+    )
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.getAttribute('href')").startswith("/2024/2024-02-10-cache-stampede/")
     page.keyboard.press("ArrowUp")
@@ -563,7 +565,8 @@ def test_redacted_search_finds_no_real_name(page, servers: dict[str, str]) -> No
         page.fill(".md-search__input", "")
         page.click(".md-search__input")
         page.keyboard.type(name, delay=20)
-        page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('matching')")
-        page.wait_for_timeout(300)
+        page.wait_for_function(
+            "q => document.querySelector('[data-pm-search] .md-search-result__list').dataset.pmQuery === q", arg=name
+        )
         assert page.text_content(".md-search-result__meta") == "No matching postmortems", name
     assert "/2023/2023-05-01-db-outage/" in header_search(page, "Engineer")

@@ -155,6 +155,7 @@
           if (mine !== serial) return;
           meta.textContent = count(search.results.length);
           list.textContent = "";
+          list.setAttribute("data-pm-query", query); // which query the shown results answer
           datas.forEach(function (data) { list.appendChild(resultItem(data, false)); });
           var more = el("li", "md-search-result__item pm-search-more");
           var link = el("a", "md-search-result__link",
