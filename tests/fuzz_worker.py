@@ -1,8 +1,9 @@
 """Worker process for tests/test_no_traceback.py: runs one fuzzed postmortem through every entry point.
 
 Reads one JSON request per line on stdin ({"raw": base64 bytes}), writes one JSON reply per line
-on the original stdout. Each example runs under a timer and the whole process under an address-space
-limit (set after the imports), so an input that hangs or balloons is reported, not waited for.
+on the original stdout. Each example runs under a CPU-time timer (with a wall-clock backstop) and
+the whole process under an address-space limit (set after the imports), so an input that hangs or
+balloons is reported, not waited for.
 A reply's "escaped" lists every exception that was not the project's own error, with its traceback.
 """
 
@@ -35,7 +36,8 @@ from postmortem_archive.postmortem import Postmortem
 from postmortem_archive.problems import ArchiveInvalid, Problem
 from postmortem_archive.settings import Settings
 
-SECONDS = float(os.environ.get("PM_FUZZ_SECONDS", "20"))  # per example, all four entry points
+SECONDS = float(os.environ.get("PM_FUZZ_SECONDS", "20"))  # CPU time per example, all four entry points
+WALL_FACTOR = 10  # a wall-clock backstop; CPU time is what a loaded machine does not inflate
 EXTRA_MB = int(os.environ.get("PM_FUZZ_MEGABYTES", "400"))  # memory an example may add to the worker
 GOOD = (
     "---\ntitle: A fine incident\ndate: 2024-01-01\nseverity: SEV3\nstatus: final\n"
@@ -47,8 +49,12 @@ class Timeout(BaseException):
     """BaseException, so no `except Exception` in the code under test can swallow it."""
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise Timeout(f"example took longer than {SECONDS} s")
+def _cpu_alarm(signum: int, frame: Any) -> None:
+    raise Timeout(f"example took longer than {SECONDS} s of CPU time")
+
+
+def _wall_alarm(signum: int, frame: Any) -> None:
+    raise Timeout(f"example took longer than {SECONDS * WALL_FACTOR} s of wall-clock time")
 
 
 def _vm_bytes() -> int:
@@ -163,13 +169,15 @@ def serve() -> None:
         start_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # peak resident size so far
         limit = _vm_bytes() + EXTRA_MB * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-        signal.signal(signal.SIGALRM, _alarm)
+        signal.signal(signal.SIGPROF, _cpu_alarm)
+        signal.signal(signal.SIGALRM, _wall_alarm)
         _sabotage(os.environ.get("PM_FUZZ_SABOTAGE", ""))
         protocol.write(json.dumps({"ready": True, "limit_mb": limit // 2**20}) + "\n")
         protocol.flush()
         for line in sys.stdin:
             raw = base64.b64decode(json.loads(line)["raw"])
-            signal.setitimer(signal.ITIMER_REAL, SECONDS)
+            signal.setitimer(signal.ITIMER_PROF, SECONDS)
+            signal.setitimer(signal.ITIMER_REAL, SECONDS * WALL_FACTOR)
             try:
                 reply = archive.run(raw)
             except Timeout as exc:
@@ -177,6 +185,7 @@ def serve() -> None:
             except MemoryError:
                 reply = {"escaped": [f"MemoryError: more than {EXTRA_MB} MB"]}
             finally:
+                signal.setitimer(signal.ITIMER_PROF, 0)
                 signal.setitimer(signal.ITIMER_REAL, 0)
             # The loader survives a MemoryError (it reports "too complex"), so the limit alone would not
             # show a lost bound: the peak resident size since start does.

@@ -181,8 +181,8 @@ class Archive:
         for other_id in explicit:
             scores.pop(other_id, None)
         age = self._age
-        ranked = heapq.nsmallest(limit, scores, key=lambda i: (-scores[i], age[i], i))
-        return [(self.by_id[i], self._reasons(pm, self.by_id[i])) for i in ranked]
+        ranked = heapq.nsmallest(limit, ((-score, age[i], i) for i, score in scores.items()))
+        return [(self.by_id[i], self._reasons(pm, self.by_id[i])) for _, _, i in ranked]
 
     def _position(self, kind: str, slug: str) -> dict[str, int]:
         """Index of each member in a value's member list (built on first use, once per value)."""

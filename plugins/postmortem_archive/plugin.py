@@ -17,6 +17,7 @@ from mkdocs.structure.pages import Page
 
 from . import placeholders, search, urls
 from .archive import Archive
+from .cache import FragmentCache, ParseCache
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
@@ -53,6 +54,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def __init__(self) -> None:
         self.is_serve = False
+        # Kept across `mkdocs serve` rebuilds (this object survives them; _reset does not touch these).
+        self.parse_cache = ParseCache()
+        self.fragments = FragmentCache()
         self._reset()
 
     def _reset(self) -> None:
@@ -156,7 +160,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         docs = get_files(config)
         sources = [f for f in docs.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
         try:
-            self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings)
+            loader = self.parse_cache.loader(self.settings, config.docs_dir)
+            self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings, loader)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
         for pm in self.postmortems:  # a warning, so `mkdocs build --strict` fails on a forgotten prompt
@@ -188,7 +193,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 files.remove(files.get_file_from_path(pm.src_path))  # type: ignore[arg-type]
         self.by_src = {pm.src_path: pm for pm in archive.postmortems}
         custom_dir = config.theme.custom_dir
-        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [])
+        self.fragments.keep_only(archive.postmortems)
+        site_key = (config.docs_dir, config.use_directory_urls, config.site_url, self.config.search)
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments, site_key)
 
         assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
         for asset in assets:
@@ -239,6 +246,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         """Add the search page; choose the pages Pagefind indexes and their bundles."""
         assert self.renderer is not None
         page = self._add(files, config, search.SEARCH_PAGE, "")
+        self.url_of[search.SEARCH_PAGE] = page.url  # search/ or search/index.html (use_directory_urls)
         placeholder = self._placeholder("body")
         page.content_string = page_markdown("Search", placeholder)
         self.inserts[search.SEARCH_PAGE] = {

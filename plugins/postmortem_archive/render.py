@@ -11,7 +11,7 @@ import html
 import json
 import operator
 import secrets
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from markupsafe import Markup
 from . import charts, landing, timefmt, urls
 from .actions import ActionRow
 from .archive import Archive, Facet, FacetValue
+from .cache import FragmentCache, templates_signature
 from .paginate import Pager
 from .postmortem import Postmortem
 from .slugs import slugify
@@ -31,13 +32,28 @@ PATTERN_OPEN_ITEMS = 50
 
 
 class Renderer:
-    def __init__(self, archive: Archive, override_dirs: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        override_dirs: list[str] | None = None,
+        fragments: FragmentCache | None = None,
+        site_key: Hashable = None,
+    ) -> None:
         self.archive = archive
+        # Headers and footers reused across `mkdocs serve` rebuilds when all they read is unchanged.
+        self.fragments = fragments
+        dirs = [Path(d) for d in override_dirs or []] + [TEMPLATES]
+        # Everything a cached fragment depends on besides its own postmortem: settings, templates, and
+        # the site (`site_key`: docs_dir, URL style...), so a changed mkdocs.yml renders everything again.
+        self._signature = (
+            (repr(archive.settings), templates_signature(dirs), site_key) if fragments is not None else None
+        )
         # Rows are rendered once, with links starting at this marker, and reused on every page
         # (any depth) that lists them: the cost of all lists stays linear in the archive.
-        self.marker = f"@@root-{secrets.token_hex(8)}@@"
+        self.marker = fragments.marker if fragments is not None else f"@@root-{secrets.token_hex(8)}@@"
         self._incident_rows: dict[str, str] = {}
         self._action_rows: dict[tuple[str, int], str] = {}
+        self._forms: dict[str, Markup] = {}
         self._action_filters: list[tuple[str, str, list[tuple[str, str]]]] | None = None
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs or []]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
@@ -72,6 +88,7 @@ class Renderer:
             pattern_page=urls.pattern_page,
             taxonomy=archive.settings.taxonomy,
             attribute_getter=operator.attrgetter,
+            filter_form=self.filter_form,
             INCIDENTS_JSON=urls.INCIDENTS_JSON,
             ACTION_ITEMS_JSON=urls.ACTION_ITEMS_JSON,
         )
@@ -82,13 +99,30 @@ class Renderer:
         # Split on "\n" only: str.splitlines() also splits on characters a value may contain.
         return "\n".join(line for line in body.split("\n") if line.strip(" \t\r"))
 
+    def _facet_pages(self, pm: Postmortem) -> tuple[bool, ...]:
+        """Which of pm's services, teams and tags have a facet page (the templates link only those)."""
+        m, has = pm.meta, self.archive.has_facet_value
+        return tuple(
+            has(k, name)
+            for k, names in (("services", m.services), ("teams", m.teams), ("tags", m.tags))
+            for name in names
+        )
+
     def incident_rows(self, postmortems: Sequence[Postmortem], link: urls.Linker) -> Markup:
         """Rows of an incident table for the page `link` belongs to."""
         out = []
         for pm in postmortems:
             row = self._incident_rows.get(pm.id)
             if row is None:
-                row = self._incident_rows[pm.id] = self.render("incident_row.html", link.rooted(self.marker), pm=pm)
+
+                def render(pm: Postmortem = pm) -> str:
+                    return self.render("incident_row.html", link.rooted(self.marker), pm=pm)
+
+                if self.fragments is not None:
+                    row = self.fragments.get("incident-row", pm, (self._signature, self._facet_pages(pm)), render)
+                else:
+                    row = render()
+                self._incident_rows[pm.id] = row
             out.append(row)
         return Markup("\n".join(out).replace(self.marker, link.prefix))
 
@@ -99,9 +133,27 @@ class Renderer:
             key = (row.postmortem.id, row.index)
             html_row = self._action_rows.get(key)
             if html_row is None:
-                html_row = self._action_rows[key] = self.render("action_row.html", link.rooted(self.marker), row=row)
+
+                def render(row: ActionRow = row) -> str:
+                    return self.render("action_row.html", link.rooted(self.marker), row=row)
+
+                if self.fragments is not None:
+                    # One entry per item: the kind names the item's position in its postmortem.
+                    html_row = self.fragments.get(
+                        f"action-row-{row.index}", row.postmortem, (self._signature, row), render
+                    )
+                else:
+                    html_row = render()
+                self._action_rows[key] = html_row
             out.append(html_row)
         return Markup("\n".join(out).replace(self.marker, link.prefix))
+
+    def filter_form(self, fixed_key: str) -> Markup:
+        """The incident lists' filter form (every facet's values): the same on every list page, so made once."""
+        if fixed_key not in self._forms:
+            template = self.env.get_template("postmortems/_macros.html")
+            self._forms[fixed_key] = Markup(template.module.incident_filters(fixed_key))  # type: ignore[attr-defined]
+        return self._forms[fixed_key]
 
     def action_filters(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """(name, label, [(value, shown text)]) of each action-item filter, computed once per build."""
@@ -129,12 +181,30 @@ class Renderer:
         return self._action_filters
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
-        return self.render("header.html", link, pm=pm)
+        def render() -> str:
+            return self.render("header.html", link, pm=pm)
+
+        if self.fragments is None:
+            return render()
+        # What header.html reads beyond pm and the settings: which of its values have a facet page.
+        m, has = pm.meta, self.archive.has_facet_value
+        pages = tuple(
+            has(key, name)
+            for key, names in (("services", m.services), ("teams", m.teams), ("tags", m.tags))
+            for name in names
+        )
+        return self.fragments.get("header", pm, (self._signature, link.prefix, pages), render)
 
     def footer(self, pm: Postmortem, link: urls.Linker) -> str:
-        return self.render(
-            "footer.html", link, pm=pm, related=self.archive.related(pm), similar=self.archive.similar(pm)
-        )
+        related, similar = self.archive.related(pm), self.archive.similar(pm)
+
+        def render() -> str:
+            return self.render("footer.html", link, pm=pm, related=related, similar=similar)
+
+        if self.fragments is None:
+            return render()
+        shown = (tuple(related), tuple((other, tuple(reasons)) for other, reasons in similar))
+        return self.fragments.get("footer", pm, (self._signature, link.prefix, shown), render)
 
     def landing(self, link: urls.Linker) -> str:
         """The home page's generated part: latest postmortems, follow-ups, recurring patterns."""

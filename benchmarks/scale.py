@@ -1,0 +1,334 @@
+"""Build synthetic archives with the plugin and with plain MkDocs + Material, and compare.
+
+    python benchmarks/scale.py                       # N = 100, 1,000 and 10,000
+    python benchmarks/scale.py --sizes 100 1000      # what the helpers run; 10,000 takes ~20 minutes
+    python benchmarks/scale.py --sizes 1000 --variants ours-pagefind plain-pagefind --serve
+
+For each N it writes N synthetic postmortems (benchmarks/synthetic.py) and builds them
+with each variant, in a child process each, under benchmarks/out/<N>/<variant>/ (kept, so
+benchmarks/search.py can query the sites). Variants compare like with like, as issue 12 asks:
+
+    ours-pagefind   the plugin, default search (Pagefind, indexed inside the build)
+    plain-pagefind  Material with its search plugin off, then the Pagefind CLI over its site
+    ours-lunr       the plugin with `search: material` and Material's search plugin (lunr)
+    plain-lunr      Material with its search plugin (lunr)
+
+"Plain" builds the same Markdown with an index-only nav (the plugin's nav holds only index
+pages too). Printed per build: wall time, CPU time, peak RSS of the child (os.wait4), site
+size; per N the ratio ours/plain and the time per postmortem against the smallest N. For the
+plugin's sites, the first view of /incidents/ and /action-items/ in headless Chromium: load
+time (navigation start to the load event, cold cache, local http server) and bytes (the HTML,
+and everything the page fetched). `--serve` also times the author's loop: `mkdocs serve` on
+the 1,000-postmortem archive, one postmortem edited, seconds until the served page shows it.
+
+Not a test: timings vary by machine and load. Results also go to benchmarks/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import TODAY, write_archive
+
+OUT = Path(__file__).resolve().parent / "out"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")
+VARIANTS = ("ours-pagefind", "plain-pagefind", "ours-lunr", "plain-lunr")
+LISTS = ("incidents/", "action-items/")
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY}
+
+
+@dataclass
+class Run:
+    """One child process: seconds of wall and CPU time, peak RSS in MiB."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+@dataclass
+class Build:
+    n: int
+    variant: str
+    runs: list[Run]
+    site_mib: float
+    pages: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def wall(self) -> float:
+        return sum(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return sum(r.cpu for r in self.runs)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(r.rss_mib for r in self.runs)
+
+
+def run_child(args: list[str], cwd: Path) -> Run:
+    """Run a command; its own wall time, CPU time and peak RSS (not those of other children)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()  # drain while it runs; the build logs little with -q
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed in {cwd}:\n{err.decode(errors='replace')[-3000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def config_for(variant: str) -> dict[str, object]:
+    plugins: list[object]
+    if variant == "ours-pagefind":
+        plugins = [{"postmortems": {"today": TODAY}}]
+    elif variant == "ours-lunr":
+        plugins = ["search", {"postmortems": {"today": TODAY, "search": "material"}}]
+    elif variant == "plain-pagefind":
+        plugins = []
+    else:
+        plugins = ["search"]
+    config: dict[str, object] = {
+        "site_name": "Benchmark archive",
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "theme": {"name": "material", "font": False},
+        "plugins": plugins,
+    }
+    if variant.startswith("plain"):
+        config["nav"] = ["index.md"]
+    return config
+
+
+def build(n: int, variant: str, docs: Path) -> Build:
+    root = OUT / str(n) / variant
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / "docs").symlink_to(docs, target_is_directory=True)
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config_for(variant), sort_keys=False), encoding="utf-8")
+    runs = [run_child([sys.executable, "-m", "mkdocs", "build", "-q"], root)]
+    if variant == "plain-pagefind":
+        runs.append(run_child([sys.executable, "-m", "pagefind", "--site", "site", "--silent"], root))
+    size = sum(p.stat().st_size for p in (root / "site").rglob("*") if p.is_file())
+    return Build(n, variant, runs, size / 2**20)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def measure_pages(site: Path, urls: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """First view of each URL in a fresh browser context: load time and bytes."""
+    from playwright.sync_api import sync_playwright
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    out: dict[str, dict[str, float]] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            for url in urls:
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(base + url, wait_until="load")
+                out[url] = page.evaluate(
+                    """() => {
+                      const nav = performance.getEntriesByType('navigation')[0];
+                      const res = performance.getEntriesByType('resource');
+                      return {
+                        load_ms: nav.loadEventEnd - nav.startTime,
+                        html_kib: nav.decodedBodySize / 1024,
+                        total_kib: (nav.encodedBodySize + res.reduce((s, r) => s + r.encodedBodySize, 0)) / 1024,
+                        rows: document.querySelectorAll('table.pm-table tbody tr').length,
+                      };
+                    }"""
+                )
+                context.close()
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_loop(variant: str, docs: Path, edits: int = 3) -> list[float]:
+    """Seconds from writing an edit to one postmortem until `mkdocs serve` serves the changed page."""
+    with tempfile.TemporaryDirectory(prefix="pm-serve-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(docs, root / "docs")
+        (root / "mkdocs.yml").write_text(yaml.safe_dump(config_for(variant), sort_keys=False), encoding="utf-8")
+        target = sorted((root / "docs").glob("20*/*.md"))[len(list((root / "docs").glob("20*/*.md"))) // 2]
+        url_path = target.relative_to(root / "docs").with_suffix("").as_posix() + "/"
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=root,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}/{url_path}"
+
+        def page() -> str:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    return response.read().decode("utf-8", "replace")
+            except OSError:
+                return ""
+
+        times = []
+        try:
+            deadline = time.monotonic() + 900
+            while not page() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(2)  # let the watcher settle after the first build
+            original = target.read_text(encoding="utf-8")
+            for edit in range(edits):
+                marker = f"edit-marker-{edit}-{time.time_ns()}"
+                target.write_text(original + f"\n\nAdded paragraph {marker}.\n", encoding="utf-8")
+                start = time.perf_counter()
+                while marker not in page():
+                    if time.perf_counter() - start > 600:
+                        raise SystemExit(f"{variant}: the edit never showed up under mkdocs serve")
+                    time.sleep(0.1)
+                times.append(time.perf_counter() - start)
+                time.sleep(2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return times
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+        kib = int(next(x for x in lines if x.startswith("MemTotal")).split()[1])
+        mem = f", {kib / 2**20:.1f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} CPUs ({cpu}){mem}, Python {platform.python_version()}, load average {load:.1f} at start"
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    names = ("mkdocs", "mkdocs-material", "pagefind")
+    return ", ".join(f"{name} {version(name)}" for name in names)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10000])
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium page measurements")
+    parser.add_argument("--serve", action="store_true", help="also time the author's loop under mkdocs serve")
+    parser.add_argument("--serve-size", type=int, default=1000)
+    args = parser.parse_args(argv)
+
+    print(f"Machine: {machine()}; {versions()}")
+    builds: list[Build] = []
+    for n in args.sizes:
+        docs = OUT / str(n) / "docs"
+        if docs.exists():
+            shutil.rmtree(docs)
+        write_archive(docs, n, args.seed)
+        for variant in args.variants:
+            result = build(n, variant, docs)
+            if variant.startswith("ours") and not args.no_browser:
+                result.pages = measure_pages(OUT / str(n) / variant / "site", LISTS)
+            builds.append(result)
+            pages = "".join(
+                f"   {url} {m['load_ms']:.0f} ms, {m['html_kib']:.0f} KiB HTML, {m['total_kib']:.0f} KiB in all"
+                for url, m in result.pages.items()
+            )
+            print(
+                f"N={n:<6} {variant:15s} {result.wall:7.1f} s wall {result.cpu:7.1f} s CPU "
+                f"{result.rss_mib:6.0f} MiB peak RSS {result.site_mib:7.0f} MiB site{pages}",
+                flush=True,
+            )
+
+    print("\n| N | search | ours (s) | plain (s) | ours/plain | ours ms each | vs smallest N | ours RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for backend in ("pagefind", "lunr"):
+        ours = {b.n: b for b in builds if b.variant == f"ours-{backend}"}
+        plain = {b.n: b for b in builds if b.variant == f"plain-{backend}"}
+        if not ours:
+            continue
+        smallest = min(ours)
+        for n in sorted(ours):
+            per = ours[n].wall / n * 1000
+            base = ours[smallest].wall / smallest * 1000
+            ratio = f"{ours[n].wall / plain[n].wall:.2f}" if n in plain else "—"
+            plain_s = f"{plain[n].wall:.1f}" if n in plain else "—"
+            print(
+                f"| {n:,} | {backend} | {ours[n].wall:.1f} | {plain_s} | {ratio} | {per:.1f} | {per / base:.2f} "
+                f"| {ours[n].rss_mib:.0f} |"
+            )
+    serve: dict[str, list[float]] = {}
+    if args.serve:
+        docs = OUT / "serve-docs"
+        if docs.exists():
+            shutil.rmtree(docs)
+        write_archive(docs, args.serve_size, args.seed)
+        for variant in ("ours-pagefind", "plain-pagefind"):
+            serve[variant] = serve_loop(variant, docs)
+            print(
+                f"mkdocs serve, N={args.serve_size}, {variant}: edit to served page in "
+                + ", ".join(f"{t:.1f}" for t in serve[variant])
+                + f" s (median {statistics.median(serve[variant]):.1f} s)",
+                flush=True,
+            )
+    results = {
+        "machine": machine(),
+        "versions": versions(),
+        "builds": [{**asdict(b), "wall": b.wall, "cpu": b.cpu, "rss_mib": b.rss_mib} for b in builds],
+        "serve": serve,
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""What `mkdocs serve` rebuilds can reuse: parsed postmortems and rendered fragments.
+
+The plugin object survives serve rebuilds (only its per-build state is reset), so
+it keeps these caches. Parsing is keyed by the file's content hash and the
+build settings; a fragment by everything its template reads. Anything not
+provably unchanged is parsed or rendered again, so a rebuild shows exactly what
+a clean build would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Hashable
+from pathlib import Path
+
+from .loader import LoadOne, load_one
+from .postmortem import Postmortem
+from .problems import Problem
+from .settings import Settings
+
+
+class ParseCache:
+    """load_one results by path and content hash, for the settings they were parsed with."""
+
+    def __init__(self) -> None:
+        self._settings = ""
+        self._entries: dict[str, tuple[bytes, Postmortem | list[Problem]]] = {}
+        self._seen: set[str] = set()
+        self.hits = 0
+
+    def loader(self, settings: Settings, docs_dir: str) -> LoadOne:
+        """A load_one for one build; entries of files gone since the last build are dropped first."""
+        key = repr((settings, docs_dir))  # today, severities, zones, taxonomy...: any change invalidates all
+        if key != self._settings:
+            self._entries.clear()
+        elif self._seen:
+            self._entries = {path: entry for path, entry in self._entries.items() if path in self._seen}
+        self._settings, self._seen, self.hits = key, set(), 0
+
+        def load(src_path: str, raw: bytes, settings: Settings) -> Postmortem | list[Problem]:
+            digest = hashlib.blake2b(raw, digest_size=16).digest()
+            self._seen.add(src_path)
+            cached = self._entries.get(src_path)
+            if cached is not None and cached[0] == digest:
+                self.hits += 1
+                return cached[1]
+            result = load_one(src_path, raw, settings)
+            self._entries[src_path] = (digest, result)
+            return result
+
+        return load
+
+
+class FragmentCache:
+    """Rendered HTML by (kind, owner, inputs). `owner` is kept alive with its entry, one entry per owner."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int], tuple[object, Hashable, str]] = {}
+        self.hits = 0
+        # Rows are cached with links starting at this marker (see Renderer.incident_rows); it must
+        # outlive one build for them to be reused, and be unguessable so no title can contain it.
+        self.marker = f"@@root-{secrets.token_hex(8)}@@"
+
+    def get(self, kind: str, owner: object, inputs: Hashable, render: Callable[[], str]) -> str:
+        key = (kind, id(owner))  # the entry holds `owner`, so its id cannot be reused meanwhile
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] is owner and cached[1] == inputs:
+            self.hits += 1
+            return cached[2]
+        html = render()
+        self._entries[key] = (owner, inputs, html)
+        return html
+
+    def keep_only(self, owners: list[object]) -> None:
+        """Drop entries of objects no longer in the archive (edited or deleted files)."""
+        alive = {id(owner) for owner in owners}
+        self._entries = {key: entry for key, entry in self._entries.items() if key[1] in alive}
+
+
+def templates_signature(dirs: list[Path]) -> tuple[tuple[str, int], ...]:
+    """(path, mtime) of every template a renderer may load: editing an override invalidates fragments."""
+    found = []
+    for directory in dirs:
+        folder = directory / "postmortems"
+        if folder.is_dir():
+            found += [(str(p), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*.html"))]
+    return tuple(found)
