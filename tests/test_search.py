@@ -214,6 +214,16 @@ def test_pagefind_failure_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / search.STAGING).exists()
 
 
+def test_file_urls_without_directory_urls(site: Site) -> None:
+    site.add("2024/2024-01-01-a.md", postmortem(title="Flat URLs"))
+    site.extra_config["use_directory_urls"] = False
+    site.build()
+    assert [r["url"] for r in site.pagefind_records()] == ["/2024/2024-01-01-a.html"]
+    box = site.html("2024/2024-01-01-a.html").select_one("[data-pm-search]")
+    assert box["data-pm-bundles"] == "../pagefind/2024/" and box["data-pm-page"] == "../search/index.html"
+    assert (site.site / "search" / "index.html").is_file()
+
+
 def test_search_page_is_generated_and_hidden_from_nav(built: Site) -> None:
     soup = built.html("search/")
     page = soup.select_one("[data-pm-search-page]")

@@ -246,6 +246,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         """Add the search page; choose the pages Pagefind indexes and their bundles."""
         assert self.renderer is not None
         page = self._add(files, config, search.SEARCH_PAGE, "")
+        self.url_of[search.SEARCH_PAGE] = page.url  # search/ or search/index.html (use_directory_urls)
         placeholder = self._placeholder("body")
         page.content_string = page_markdown("Search", placeholder)
         self.inserts[search.SEARCH_PAGE] = {
