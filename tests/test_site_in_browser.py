@@ -177,3 +177,15 @@ def test_every_focus_stop_shows_a_ring(open_page, path: str) -> None:
     assert len(seen) >= 10, seen
     invisible = [s for s in seen if not (s["ring"] or s["shadow"])]
     assert not invisible, invisible
+
+
+@pytest.mark.parametrize("path", ["", "guide/", "2024/2024-03-12-payments-db-failover/"])
+def test_links_in_text_are_underlined(open_page, path: str) -> None:
+    """Colour alone does not mark a link (axe's check passes on any style difference, so look directly)."""
+    page = open_page(path)
+    plain = page.eval_on_selector_all(
+        "article p a:not(.pm-chip):not(.headerlink), article li a:not(.pm-chip):not(.headerlink)",
+        "links => links.filter(a => !getComputedStyle(a).textDecorationLine.includes('underline'))"
+        ".map(a => a.textContent.trim())",
+    )
+    assert not plain, plain
