@@ -166,7 +166,9 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     try:
         build(config)
         edited = sorted(files)[7]
-        files[edited] = files[edited].replace("## Summary\n", "## Summary\n\nEdited under serve.\n", 1)
+        # A new title shows on other pages too (their related and similar incidents, the lists).
+        text = files[edited].replace("## Summary\n", "## Summary\n\nEdited under serve.\n", 1)
+        files[edited] = text.replace("\ntitle: ", "\ntitle: Retitled ", 1)
         served.add(edited, files[edited])
         again = load_config(str(served.write_config()), strict=True)
         assert again.plugins["postmortems"] is plugin  # MkDocs keeps plugins that have on_startup
@@ -182,5 +184,7 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     fresh.build()
     url = Path(edited).with_suffix("").as_posix() + "/"
     assert "Edited under serve." in served.html(url).get_text()
-    for page in [url, "incidents/", "action-items/", Path(sorted(files)[3]).with_suffix("").as_posix() + "/"]:
+    pages = [Path(path).with_suffix("").as_posix() + "/" for path in files] + ["incidents/", "action-items/"]
+    for page in pages:
         assert str(served.html(page).select_one("article")) == str(fresh.html(page).select_one("article")), page
+    assert sum("Retitled" in served.html(page).get_text() for page in pages) > 3  # not only on its own page
