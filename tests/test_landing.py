@@ -215,6 +215,8 @@ def test_drafts_are_previewable_but_never_counted_under_serve(tmp_path) -> None:
     assert published["action items"] == 6 and published["overdue"] == "2"
     assert published["pattern dns"] == 1
     assert published["severity sev1"] == 1
+    lead = site.html("incidents/").select_one(".pm-lead").get_text()
+    assert lead.startswith("6 postmortems and 1 draft (a preview"), lead  # listed for preview, counted apart
 
 
 def built_figures(site: Site) -> dict[str, object]:
