@@ -346,3 +346,14 @@ def test_links_resolve_without_directory_urls(site: Site) -> None:
             assert target.resolve().is_file(), f"{page}: broken link {a['href']}"
             checked += 1
     assert checked > 20
+
+
+def test_empty_archive_builds_every_page(site: Site, text_of) -> None:
+    """A new archive without a postmortem yet: every generated page builds (charts say "No data")."""
+    site.build()
+    metrics = text_of(site.html("metrics/"))
+    assert "0 published postmortems" in metrics
+    assert "No data" in metrics
+    assert "0 postmortems" in text_of(site.html("incidents/"))
+    assert "No postmortem is published yet" in text_of(site.html(""))
+    assert json.loads((site.site / "postmortems.json").read_text(encoding="utf-8"))["postmortems"] == []

@@ -70,6 +70,8 @@ def stacked_bars(
         **COMMON,
     )
     chart.x_labels = labels
+    # An empty archive has no series: pygal fails on zero series but draws "No data" for an empty one.
+    series = series or {title: []}
     peak = max((sum(column) for column in zip(*series.values(), strict=True)), default=0)
     step = max(1, peak // 8)
     chart.y_labels = list(range(0, peak + step, step))  # whole incidents, not 0.1 steps
