@@ -7,11 +7,11 @@ built with the example mkdocs.yml, so the theme's own parts (header, footer, sea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from site_browser import chromium, offline_context, require_chromium, serve
-from test_example_archive import build_example
 
 require_chromium()
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -38,11 +38,8 @@ SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    dest = tmp_path_factory.mktemp("a11y") / "site"
-    result = build_example(dest)
-    assert result.returncode == 0, result.stderr
-    with serve(dest) as url:
+def server(example_site: Path) -> Iterator[str]:
+    with serve(example_site) as url:
         yield url
 
 

@@ -10,39 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import REPO, TODAY
+from conftest import REPO, build_example
 from postmortem_archive.archive import Archive
 from postmortem_archive.cli import collect
 from postmortem_archive.loader import load_all
 from postmortem_archive.settings import Settings
-
-
-def build_example(dest: Path, config: str = "mkdocs.yml") -> subprocess.CompletedProcess[str]:
-    """`mkdocs build --strict` of one of the repo's configs into dest, with the real command."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY, "SOURCE_DATE_EPOCH": "1790000000"}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / config), "-d", str(dest)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("example") / "site"
-    result = build_example(dest)
-    assert result.returncode == 0, result.stderr
-    # Nothing but MkDocs' INFO lines: no warning, no notice, no stray output.
-    unexpected = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("INFO")]
-    assert not unexpected, unexpected
-    return dest
 
 
 def test_example_builds_strict_and_lists_every_published_postmortem(example_site: Path) -> None:

@@ -9,21 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from bs4 import BeautifulSoup
 
 from conftest import REPO
-from test_example_archive import build_example
 
 FENCE = re.compile(r"^\s*(```|~~~)")
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("readable") / "site"
-    result = build_example(dest)
-    assert result.returncode == 0, result.stderr
-    return dest
 
 
 def pages(site: Path) -> list[Path]:

@@ -15,7 +15,6 @@ import pytest
 from conftest import REPO
 from site_browser import chromium, offline_context, require_chromium, serve
 from test_accessibility import PAGES, READY
-from test_example_archive import build_example
 
 require_chromium()
 
@@ -47,11 +46,8 @@ KEY_CELLS = """(names) => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    dest = tmp_path_factory.mktemp("browse") / "site"
-    result = build_example(dest)
-    assert result.returncode == 0, result.stderr
-    with serve(dest) as url:
+def server(example_site: Path) -> Iterator[str]:
+    with serve(example_site) as url:
         yield url
 
 
