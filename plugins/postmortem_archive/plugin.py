@@ -358,11 +358,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         inserts = self.inserts.pop(page.file.src_uri, None)
         uri = page.file.src_uri
         for placeholder, fragment in (inserts or {}).items():
-            if placeholder not in content:
-                raise PluginError(f"postmortems: {uri}: lost the placeholder for generated HTML")
             if self.pagefind and uri in self.pattern_pages:
                 fragment = search.ignored(fragment)  # a listing inside a hand-written page
-            content = content.replace(placeholder, fragment, 1)
+            content = _fill(content, uri, placeholder, fragment)
         if self.pagefind:
             content = self._mark_for_search(content, page)
         # The search index is built from this content: redact it here, attributes and comments included.
@@ -382,11 +380,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         generated = self.generated.get(page.file.src_uri)
         if generated is not None and self.renderer is not None:
-            placeholder = self._placeholder("body")
-            if placeholder not in output:
-                raise PluginError(f"postmortems: {page.file.src_uri}: lost the placeholder for generated HTML")
             body = generated.body(self.renderer, urls.Linker(page.url, self.url_of))
-            output = output.replace(placeholder, body, 1)
+            output = _fill(output, page.file.src_uri, self._placeholder("body"), body)
         # The whole page as the theme rendered it: nav, title, meta tags.
         if self.redactor is None:
             return output if generated is not None else None
@@ -426,3 +421,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s "
             f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
         )
+
+
+def _fill(content: str, uri: str, placeholder: str, fragment: str) -> str:
+    """Put generated HTML where its placeholder is; a theme or plugin that dropped it is an error."""
+    if placeholder not in content:
+        raise PluginError(f"postmortems: {uri}: lost the placeholder for generated HTML")
+    return content.replace(placeholder, fragment, 1)
