@@ -3,18 +3,16 @@ them, the first page works without JavaScript, and the layout fits at 1400 and 3
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from conftest import REPO, Site, postmortem
-from test_browser import CHROMIUM, _Quiet, sync_api
+from site_browser import CHROMIUM, serve
+from test_browser import sync_api
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic import postmortems as synthetic_postmortems
@@ -36,12 +34,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 @pytest.fixture(scope="module")
 def server(built: Site) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(built.site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(built.site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

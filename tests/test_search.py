@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import gzip
-import http.server
 import logging
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +19,7 @@ from conftest import Site, postmortem
 from postmortem_archive import search
 from postmortem_archive.leakcheck import scan
 from postmortem_archive.redact import Redactor
+from site_browser import CHROMIUM, serve
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(2)>'
 
@@ -360,29 +358,12 @@ def test_redacted_index_holds_no_name(redacted: Site) -> None:
 
 # ---- In the browser ----
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium"))
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
-
 
 @pytest.fixture(scope="module")
 def servers(built: Site, redacted: Site) -> Iterator[dict[str, str]]:
-    plain, plain_url = _serve(built.site)
-    secret, secret_url = _serve(redacted.site)
-    nested, nested_url = _serve(built.root)  # the same site under /site/, as on a project's GitHub Pages
-    yield {"plain": plain_url, "redacted": secret_url, "subpath": nested_url + "site/"}
-    for httpd in (plain, secret, nested):
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(built.site) as plain_url, serve(redacted.site) as secret_url, serve(built.root) as nested_url:
+        # built.root serves the same site under /site/, as on a project's GitHub Pages
+        yield {"plain": plain_url, "redacted": secret_url, "subpath": nested_url + "site/"}
 
 
 @pytest.fixture(scope="module")
