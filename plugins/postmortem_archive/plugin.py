@@ -418,8 +418,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: search: {exc}") from None
         self.static_assets |= search.code_files(bundles)
         log.info(
-            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s "
-            f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s, "
+            f"CPU {report.cpu_seconds:.1f} s (largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
         )
 
 
