@@ -375,7 +375,8 @@ def main() -> int:
                         )
                 browser.close()
             names = [kind for kind, _ in KINDS]
-            print("\nPagefind, search URL, settled, KB by file: | query | " + " | ".join(names) + " |")
+            print("\nWhat the Pagefind search URL downloaded (settled), KB by kind of file:\n")
+            print("| query | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
             for label, counts in breakdown.items():
                 print(f"| {label} | " + " | ".join(f"{counts.get(n, 0) / 1024:.1f}" for n in names) + " |")
             sizes = {
