@@ -22,6 +22,22 @@ from mkdocs.exceptions import Abort
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 TODAY = "2026-11-23"
 REPO = Path(__file__).resolve().parent.parent
+# CI=true (GitHub Actions, .ci/run): nothing may skip there; a missing outside tool is a failure.
+UNDER_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _postmortem_command() -> list[str]:
+    """The package's own `postmortem` command, from the running interpreter's environment.
+
+    Never looked up on PATH: a venv's python run without activating the venv must test the same
+    package (and not skip, nor run another installation's script). The console script installed
+    next to the interpreter is preferred (it is what users run); `-m` is the same entry point.
+    """
+    script = Path(sys.executable).with_name("postmortem")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "postmortem_archive.cli"]
+
+
+POSTMORTEM = _postmortem_command()
 
 
 def front_matter(**fields: Any) -> dict[str, Any]:
@@ -156,6 +172,31 @@ def build_example(dest: Path, config: str = "mkdocs.yml") -> subprocess.Complete
         env=env,
         check=False,
     )
+
+
+def _skip_reason(report: pytest.CollectReport | pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under CI a skipped test is a failed one: a missing tool must not pass silently."""
+    outcome = yield
+    report = outcome.get_result()
+    if UNDER_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where nothing may skip: {_skip_reason(report)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """The same for a whole module skipped at import (pytest.importorskip, allow_module_level)."""
+    outcome = yield
+    report = outcome.get_result()
+    if UNDER_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where nothing may skip: {_skip_reason(report)}"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import shutil
 import statistics
 import subprocess
 import xml.etree.ElementTree as ET
@@ -15,7 +14,7 @@ from collections import Counter, defaultdict
 import jsonschema
 import pytest
 
-from conftest import TODAY, Site, postmortem
+from conftest import POSTMORTEM, TODAY, Site, postmortem
 
 T = dt.date.fromisoformat(TODAY)  # 2026-11-23
 SLO = {"SEV1": 15, "SEV2": 30, "SEV3": 60, "SEV4": 90}
@@ -369,14 +368,14 @@ def test_metrics_charts_are_inline_svg_without_script(built: Site) -> None:
     assert len(charts[0].select("rect")) > 5
 
 
-EXE = shutil.which("postmortem")
-
-
-@pytest.mark.skipif(EXE is None, reason="package not installed")
 def test_actions_command(built: Site) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [EXE, "actions", "--today", TODAY, *args], cwd=built.root, capture_output=True, text=True, check=False
+            [*POSTMORTEM, "actions", "--today", TODAY, *args],
+            cwd=built.root,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     table = run("--overdue")

@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, Site, postmortem
+from conftest import POSTMORTEM, REPO, Site, postmortem
 from postmortem_archive.lint import RULES
-
-EXE = shutil.which("postmortem")
-pytestmark = pytest.mark.skipif(EXE is None, reason="package not installed (pip install -e .)")
 
 BAD = """\
 ---
@@ -48,7 +45,7 @@ A human error like this is stupid.
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+    return subprocess.run([*POSTMORTEM, *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -284,7 +281,7 @@ def test_pre_commit_hook_definition(archive: Site) -> None:
     entry = hook["entry"].split()
     assert entry[0] == "postmortem"
     failing = subprocess.run(
-        [EXE, *entry[1:], str(bad.relative_to(archive.root))],
+        [*POSTMORTEM, *entry[1:], str(bad.relative_to(archive.root))],
         cwd=archive.root,
         capture_output=True,
         text=True,
@@ -292,7 +289,11 @@ def test_pre_commit_hook_definition(archive: Site) -> None:
     )
     assert failing.returncode == 1 and "PM501" in failing.stdout
     passing = subprocess.run(
-        [EXE, *entry[1:], "docs/2024/2024-01-01-fine.md"], cwd=archive.root, capture_output=True, text=True, check=False
+        [*POSTMORTEM, *entry[1:], "docs/2024/2024-01-01-fine.md"],
+        cwd=archive.root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert passing.returncode == 0, passing.stdout
 

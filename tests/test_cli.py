@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Site, postmortem
-
-EXE = shutil.which("postmortem")
-pytestmark = pytest.mark.skipif(EXE is None, reason="package not installed (pip install -e .)")
+from conftest import POSTMORTEM, REPO, Site, postmortem
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+    return subprocess.run([*POSTMORTEM, *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def test_validate_the_example_archive() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import REPO, build_example
+from conftest import POSTMORTEM, REPO, build_example
 from postmortem_archive.archive import Archive
 from postmortem_archive.cli import collect
 from postmortem_archive.loader import load_all
@@ -106,15 +106,13 @@ def test_example_redacted_build_has_no_names(tmp_path: Path) -> None:
     dest = tmp_path / "site"
     result = build_example(dest, "mkdocs-redacted.yml")
     assert result.returncode == 0, result.stderr
-    exe = shutil.which("postmortem")
-    if exe:
-        check = subprocess.run(
-            [exe, "check-redaction", str(dest), "--roster", "people.yml"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert check.returncode == 0, check.stdout
+    check = subprocess.run(
+        [*POSTMORTEM, "check-redaction", str(dest), "--roster", "people.yml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout
     page = (dest / "2024" / "2024-03-12-payments-db-failover" / "index.html").read_text()
     assert "Dana Smith" not in page and "Incident commander" in page

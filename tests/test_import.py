@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from conftest import Site
+from conftest import POSTMORTEM, Site
 from postmortem_archive import textdates
 from postmortem_archive.importer import Outcome, Report, import_sources, write_new
 from postmortem_archive.infer import map_severity
@@ -483,15 +482,11 @@ def test_json_report(tmp_path: Path) -> None:
 
 # -- the real command --------------------------------------------------------------------------------
 
-EXE = shutil.which("postmortem")
-needs_exe = pytest.mark.skipif(EXE is None, reason="package not installed (pip install -e .)")
-
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+    return subprocess.run([*POSTMORTEM, *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
-@needs_exe
 def test_cli_imports_into_docs_dir_then_skips_on_rerun(site: Site) -> None:
     site.write_config()
     sources = [str(FIXTURES / "template"), str(FIXTURES / "wiki")]
@@ -508,7 +503,6 @@ def test_cli_imports_into_docs_dir_then_skips_on_rerun(site: Site) -> None:
     site.build()
 
 
-@needs_exe
 def test_cli_exit_codes_and_options(tmp_path: Path) -> None:
     into = tmp_path / "archive"
     bad = run("import", str(FIXTURES / "bad"), str(FIXTURES / "named"), "--into", str(into), cwd=tmp_path)
@@ -586,7 +580,6 @@ def test_any_text_is_imported_valid_or_reported(parts: list[str], stem: str) -> 
             assert not (root / "docs").exists() or not any((root / "docs").rglob("*.md"))
 
 
-@needs_exe
 def test_lint_reports_each_review_entry_where_it_is(site: Site) -> None:
     report = _import_into_site(site)
     site.write_config()

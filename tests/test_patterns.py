@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 from collections import Counter
 
 import pytest
 
-from conftest import REPO, Site, postmortem
+from conftest import POSTMORTEM, REPO, Site, postmortem
 from postmortem_archive.cli import collect
 from postmortem_archive.loader import load_all, load_one
 from postmortem_archive.settings import Settings
@@ -195,15 +194,13 @@ def test_example_archive_has_recurring_patterns() -> None:
     assert len([p for p, n in counts.items() if n >= 3]) >= 3, counts
 
 
-EXE = shutil.which("postmortem")
-
-
-@pytest.mark.skipif(EXE is None, reason="package not installed")
 def test_related_command(built: Site) -> None:
     (built.root / "services.yml").write_text('api: ["src/api/**"]\ncache: ["infra/cache/*.tf"]\n')
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([EXE, "related", *args], cwd=built.root, capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [*POSTMORTEM, "related", *args], cwd=built.root, capture_output=True, text=True, check=False
+        )
 
     result = run("--service", "cache")
     assert result.returncode == 0, result.stderr

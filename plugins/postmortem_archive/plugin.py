@@ -38,6 +38,7 @@ from .redact import (
     redact_postmortem,
 )
 from .render import Renderer, page_markdown
+from .search_service import StreamingIndexer
 from .settings import Settings
 from .sweep import sweep
 
@@ -85,6 +86,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_bundles: list[search.Bundle] = []
         self.search_candidates: set[str] = set()  # src_uris of hand-written pages that may be indexed
         self.search_indexed: set[str] = set()  # dest_uris of pages marked data-pagefind-body
+        # Pagefind indexes each page as it is built, on the other core (None: not indexing).
+        self.indexer: StreamingIndexer | None = None
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -264,6 +267,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 self.search_candidates.add(file.src_uri)
                 candidates.append((file.dest_uri, None, 0))
         self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_words)
+        if self._will_index:
+            self.indexer = StreamingIndexer(Path(config.site_dir), self.search_bundles)
 
     @property
     def _will_index(self) -> bool:
@@ -383,16 +388,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             body = generated.body(self.renderer, urls.Linker(page.url, self.url_of))
             output = _fill(output, page.file.src_uri, self._placeholder("body"), body)
         # The whole page as the theme rendered it: nav, title, meta tags.
-        if self.redactor is None:
-            return output if generated is not None else None
-        self.redacted_pages.add(page.file.dest_uri)
-        return self.redactor.redact(output)
+        final = output
+        if self.redactor is not None:
+            self.redacted_pages.add(page.file.dest_uri)
+            final = self.redactor.redact(output)
+        if self.indexer is not None and page.file.dest_uri in self.search_indexed:
+            self._search_add(page.file.dest_uri, final)  # a redacted build indexes only redacted HTML
+        return final if final is not output or generated is not None else None
+
+    def _search_add(self, dest_uri: str, html_text: str) -> None:
+        assert self.indexer is not None
+        try:
+            self.indexer.add(dest_uri, html_text)
+        except search.SearchIndexError as exc:
+            raise PluginError(f"postmortems: search: {exc}") from None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.indexer is not None:  # no Pagefind process outlives a failed build
+            self.indexer.abort()
+            self.indexer = None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         if self.redactor is not None:
             sweep(site_dir, self.redactor, done=self.redacted_pages)
-        if self.pagefind:  # after the sweep: a redacted site indexes only redacted HTML
+        if self.pagefind:
             self._index_search(site_dir)
         if self.redactor is not None and self.config.redact.leak_check:
             leaks = scan(site_dir, self.redactor, exclude=self.static_assets)
@@ -402,24 +422,20 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 raise PluginError(f"postmortems: redaction leak check failed, names remain in site/:\n{shown}{more}")
 
     def _index_search(self, site_dir: Path) -> None:
-        if not self._will_index:
+        if self.indexer is None:
             search.remove_bundles(site_dir)
             log.info("search: Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)")
             return
-        marked = self.search_indexed
-        bundles = [
-            b
-            for b in (search.Bundle(b.name, tuple(p for p in b.paths if p in marked)) for b in self.search_bundles)
-            if b.paths
-        ]
+        indexer, self.indexer = self.indexer, None
         try:
-            report = search.index_site(site_dir, bundles)
+            report = indexer.finish()
         except search.SearchIndexError as exc:
             raise PluginError(f"postmortems: search: {exc}") from None
-        self.static_assets |= search.code_files(bundles)
+        self.static_assets |= search.code_files(self.search_bundles)
         log.info(
-            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s, "
-            f"CPU {report.cpu_seconds:.1f} s (largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) alongside the build, "
+            f"CPU {report.cpu_seconds:.1f} s, {report.after_build_seconds:.1f} s after it "
+            f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
         )
 
 

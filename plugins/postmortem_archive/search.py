@@ -75,6 +75,7 @@ class IndexReport:
     bundles: int = 0
     seconds: float = 0.0  # wall time of all of indexing: staging pages, Pagefind, finishing the bundles
     cpu_seconds: float = 0.0  # user + system time of the same (Pagefind's and ours; Pagefind uses every core)
+    after_build_seconds: float = 0.0  # wall time the build waits for indexing once its pages are written
     peak_rss_bytes: int = 0  # largest peak of one Pagefind process
     per_bundle: list[tuple[str, int, float, int]] = field(default_factory=list)  # name, pages, s, peak bytes
 
@@ -220,7 +221,7 @@ def index_site(site_dir: Path, bundles: Sequence[Bundle], executable: Path | Non
         report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
         report.per_bundle.append((bundle.name, len(bundle.paths), seconds, peak))
     finish(site_dir, bundles)
-    report.seconds = time.perf_counter() - start
+    report.seconds = report.after_build_seconds = time.perf_counter() - start
     report.cpu_seconds += time.process_time() - own_cpu  # staging, cleaning up, finishing
     return report
 
@@ -229,6 +230,8 @@ def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
     """Number the pages of all bundles across the site (short ids, date order in its own file) and
     write the facets' values and counts, so a search downloads no sort and no filter data it does
     not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them)."""
+    if not bundles:
+        return
     root = site_dir / BUNDLE_ROOT
     next_id = 0
     orders: list[list[int]] = []
