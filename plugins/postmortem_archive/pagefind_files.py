@@ -183,8 +183,8 @@ def compact(bundle: Path, first_id: int, sort: str = "date") -> tuple[int, list[
     """Renumber the bundle's pages and word chunks, round its word counts, move the `sort` order out.
 
     Pages are numbered from `first_id` in the order Pagefind lists them, in base 36, behind a tag
-    taken from the original metadata's hash: `<tag>_<number>`, so ids compress well but a changed
-    bundle never reuses a name a browser may have cached. Word chunks are renamed the same way.
+    of the bundle's content: `<tag>_<number>`, so ids compress well but a changed bundle never
+    reuses a name a browser may have cached, and an unchanged one keeps its names. Word chunks are renamed the same way.
     Returns (pages numbered, the numbers of the pages that have a `sort` key, in ascending order):
     the next bundle numbers on from there, and the caller writes the order to a file of its own.
     The metadata gets a new content hash, and pagefind-entry.json points at it.
@@ -193,7 +193,9 @@ def compact(bundle: Path, first_id: int, sort: str = "date") -> tuple[int, list[
     numbered = 0
     order: list[int] = []
     for key, meta in zip(list(languages), list(metas(bundle)), strict=True):
-        tag = hashlib.sha256(meta.path.read_bytes()).hexdigest()[:6]
+        # Pagefind names fragments by their content's hash: their list is the bundle's content (the
+        # metadata file itself also names filter chunks, which Pagefind writes in a random order).
+        tag = hashlib.sha256(" ".join(sorted(page[0] for page in meta.pages)).encode()).hexdigest()[:6]
         first = first_id + numbered
         for position, page in enumerate(meta.pages):
             new = f"{tag}_{base36(first + position)}"

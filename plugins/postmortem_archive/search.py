@@ -250,7 +250,8 @@ def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
         raise SearchIndexError(f"unexpected Pagefind output (this plugin needs pagefind 1.5.x): {exc}") from exc
     oldest_first = [page for order in reversed(orders) for page in order]
     (root / DATE_ORDER_FILE).write_text(json.dumps(oldest_first, separators=(",", ":")), encoding="utf-8")
-    (root / FACETS_FILE).write_text(json.dumps(facets, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    facets_json = json.dumps(facets, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    (root / FACETS_FILE).write_text(facets_json, encoding="utf-8")
 
 
 def code_files(bundles: Sequence[Bundle]) -> set[str]:
