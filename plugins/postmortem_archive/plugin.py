@@ -369,7 +369,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.pagefind:
             content = self._mark_for_search(content, page)
         # The search index is built from this content: redact it here, attributes and comments included.
-        return self.redactor.redact(content) if self.redactor else content
+        if self.redactor:
+            content = self.redactor.redact(content)
+        if self.indexer is not None and page.file.dest_uri in self.search_indexed:
+            # Only the article, now: Pagefind indexes it on the other core while MkDocs converts the
+            # remaining pages and renders the theme around all of them (a page is a tenth the bytes).
+            lang = html.escape(str(config.theme.get("language") or "en"))
+            self._search_add(page.file.dest_uri, f'<html lang="{lang}"><body>{content}</body></html>')
+        return content
 
     def _mark_for_search(self, content: str, page: Page) -> str:
         pm = self.by_src.get(page.file.src_uri)
@@ -388,13 +395,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             body = generated.body(self.renderer, urls.Linker(page.url, self.url_of))
             output = _fill(output, page.file.src_uri, self._placeholder("body"), body)
         # The whole page as the theme rendered it: nav, title, meta tags.
-        final = output
-        if self.redactor is not None:
-            self.redacted_pages.add(page.file.dest_uri)
-            final = self.redactor.redact(output)
-        if self.indexer is not None and page.file.dest_uri in self.search_indexed:
-            self._search_add(page.file.dest_uri, final)  # a redacted build indexes only redacted HTML
-        return final if final is not output or generated is not None else None
+        if self.redactor is None:
+            return output if generated is not None else None
+        self.redacted_pages.add(page.file.dest_uri)
+        return self.redactor.redact(output)
 
     def _search_add(self, dest_uri: str, html_text: str) -> None:
         assert self.indexer is not None
