@@ -480,7 +480,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: search: {exc}") from None
         self.static_assets |= search.code_files(self.search_bundles)
         log.info(
-            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) alongside the build "
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) alongside the build, "
+            f"CPU {report.cpu_seconds:.1f} s, {report.after_build_seconds:.1f} s after it "
             f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
         )
 
