@@ -205,7 +205,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         custom_dir = config.theme.custom_dir
         self.fragments.keep_only(archive.postmortems)
         site_key = (config.docs_dir, config.use_directory_urls, config.site_url, self.config.search)
-        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments, site_key)
+        # Fragments are kept for the next build only under serve; a one-off build would just hold them.
+        fragments = self.fragments if self.is_serve else None
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], fragments, site_key)
 
         assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
         for asset in assets:
