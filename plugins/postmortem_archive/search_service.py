@@ -33,6 +33,7 @@ from .search import (
     Bundle,
     IndexReport,
     SearchIndexError,
+    finish,
     pagefind_executable,
     remove_bundles,
 )
@@ -56,6 +57,7 @@ class ServiceIndex:
         self.name = name
         self.output = output
         self.pages = 0
+        self.cpu_seconds = 0.0  # user + system time of the process, once it has gone
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self._process = subprocess.Popen(
             [str(executable or pagefind_executable()), "--service"],
@@ -192,6 +194,7 @@ class ServiceIndex:
         _, status, usage = os.wait4(self._process.pid, 0)
         self._process.returncode = os.waitstatus_to_exitcode(status)
         seconds, peak = time.perf_counter() - self._started, usage.ru_maxrss * 1024
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
         if self._errors or not self._written:
             self._fail("Pagefind reported errors" if self._errors else "Pagefind stopped before writing")
         self.close()
@@ -217,6 +220,7 @@ class StreamingIndexer:
     def __init__(self, site_dir: Path, bundles: Sequence[Bundle], executable: Path | None = None) -> None:
         self.site_dir = site_dir
         self.executable = executable
+        self._bundles = list(bundles)
         self._bundle_of = {path: bundle for bundle in bundles for path in bundle.paths}
         self._left = {bundle.name: len(bundle.paths) for bundle in bundles}
         self._open: dict[str, ServiceIndex] = {}
@@ -243,7 +247,9 @@ class StreamingIndexer:
             del self._open[bundle.name]
 
     def finish(self) -> IndexReport:
-        """Write what is still open (pages that were planned but not built) and wait for every bundle."""
+        """Write what is still open (pages that were planned but not built), wait for every bundle,
+        then make the bundles smaller to download (`search.finish`)."""
+        start, own_cpu = time.perf_counter(), time.process_time()
         if not self._cleared:
             remove_bundles(self.site_dir)
         report = IndexReport(bundles=len(self._all))
@@ -252,10 +258,15 @@ class StreamingIndexer:
                 seconds, peak = index.wait()
                 report.pages += index.pages
                 report.seconds += seconds
+                report.cpu_seconds += index.cpu_seconds
                 report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
                 report.per_bundle.append((index.name, index.pages, seconds, peak))
         finally:
             self.abort()
+        written = {index.name for index in self._all}
+        finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written])
+        report.after_build_seconds = time.perf_counter() - start
+        report.cpu_seconds += time.process_time() - own_cpu
         return report
 
     def abort(self) -> None:
