@@ -34,6 +34,7 @@ from .search import (
     IndexReport,
     SearchIndexError,
     finish,
+    indexed_part,
     pagefind_executable,
     remove_bundles,
 )
@@ -240,7 +241,7 @@ class StreamingIndexer:
             output = (self.site_dir / bundle.url).resolve()
             index = self._open[bundle.name] = ServiceIndex(bundle.name, output, self.executable)
             self._all.append(index)
-        index.add(page_url(dest_uri), html)
+        index.add(page_url(dest_uri), indexed_part(html))
         self._left[bundle.name] -= 1
         if self._left[bundle.name] == 0:
             index.write()
