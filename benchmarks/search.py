@@ -5,15 +5,21 @@
 For each N it writes N synthetic postmortems (benchmarks/synthetic.py), builds them
 three ways and reports:
 
-* build: wall time and peak memory (VmHWM) of the MkDocs process, with the plugin and
-  Pagefind (default), with the plugin and `search: material` (lunr), and plain MkDocs +
-  Material (lunr, index-only nav) on the same Markdown; Pagefind's indexing time and the
-  peak memory of the largest Pagefind process, as the plugin logs them;
+* build: wall time, CPU time (user + system, with the Pagefind processes it waits for) and
+  peak memory (VmHWM) of the MkDocs process, with the plugin and Pagefind (default), with
+  the plugin and `search: material` (lunr), and plain MkDocs + Material (lunr, index-only
+  nav) on the same Markdown; indexing's CPU time (the Pagefind processes, which index each
+  page as it is built, and finishing the bundles), the wall time the build waits for it
+  after its last page, and the peak memory of the largest Pagefind process, as the plugin
+  logs them, with indexing's share of plain Material's build; the load average around the
+  builds;
 * per query (a body word, a ticket id, a service), in a cold headless Chromium against
   http.server on 127.0.0.1: the bytes downloaded and the time until the first result
   shows, for the shareable search URL (Pagefind: /search/?q=..., lunr: /?q=...), and for
   typing into the header's search box on a page that is already open (Pagefind only: lunr
-  downloads its whole index with every page view, whether or not the reader searches).
+  downloads its whole index with every page view, whether or not the reader searches);
+  bytes until the first result showed and once the page settled (1 s later), and what the
+  Pagefind search URL downloaded by kind of file.
 
 `--bundle-words N` sets the plugin's `search_bundle_words`; `--per-year` adds a Pagefind build
 with one bundle per year, to compare one bundle with several merged in the browser.
@@ -28,6 +34,7 @@ import functools
 import http.server
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,7 +52,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import TODAY, write_archive
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")
-INDEXED = re.compile(r"Pagefind indexed (\d+) pages in (\d+) bundle\(s\) in ([\d.]+) s \(largest process (\d+) MB\)")
+INDEXED = re.compile(
+    r"Pagefind indexed (\d+) pages in (\d+) bundle\(s\) alongside the build, CPU ([\d.]+) s, ([\d.]+) s after it"
+    r" \(largest process (\d+) MB\)"
+)
 
 
 # ---- Building ----
@@ -64,9 +74,16 @@ def write_config(root: Path, plugins: list[Any], nav: list[Any] | None = None) -
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_build(root: Path) -> dict[str, Any]:
-    """`mkdocs build` in a child process: wall time, its own peak RSS (polled VmHWM), its log."""
+    """`mkdocs build` in a child process: wall and CPU time (user + system, with the Pagefind processes
+    it waited for), its own peak RSS (polled VmHWM), its log."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    cpu = children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -84,14 +101,19 @@ def run_build(root: Path) -> dict[str, Any]:
         time.sleep(0.1)
     reader.join()
     seconds = time.perf_counter() - start
+    cpu = children_cpu() - cpu
     log = b"".join(output).decode("utf-8", "replace")
     if process.returncode != 0:
         raise SystemExit(f"build failed in {root}:\n{log[-3000:]}")
-    result: dict[str, Any] = {"seconds": seconds, "peak": peak}
+    result: dict[str, Any] = {"seconds": seconds, "cpu": cpu, "peak": peak}
     found = INDEXED.search(log)
     if found:
         result.update(
-            pages=int(found[1]), bundles=int(found[2]), index_seconds=float(found[3]), index_peak=int(found[4]) * 2**20
+            pages=int(found[1]),
+            bundles=int(found[2]),
+            index_cpu=float(found[3]),
+            index_seconds=float(found[4]),
+            index_peak=int(found[5]) * 2**20,
         )
     return result
 
@@ -133,6 +155,22 @@ def is_search_request(url: str) -> bool:
     return any(part in url for part in ("/pagefind/", "search.js", "search_index.json", "/workers/search", "/lunr/"))
 
 
+KINDS = (  # what a Pagefind search downloads, by file
+    ("code", ("pagefind.js", ".pagefind", "pagefind-entry.json")),
+    ("metadata", (".pf_meta",)),
+    ("word chunks", (".pf_index",)),
+    ("results", (".pf_fragment",)),
+    ("filters", (".pf_filter", "facets.json")),
+    ("date order", ("date-order.json",)),
+    ("search.js", ("search.js",)),
+)
+
+
+def kind_of(url: str) -> str:
+    path = url.split("?")[0]
+    return next((kind for kind, ends in KINDS if path.endswith(ends)), "other")
+
+
 class Meter:
     """A fresh browser context (cold cache) that counts every response's bytes."""
 
@@ -151,11 +189,11 @@ class Meter:
         size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
         self.requests.append((request.url, size, request.timing["startTime"]))
 
-    def bytes(self, since: int = 0) -> tuple[int, int]:
+    def bytes(self, since: int = 0, settled: bool = False) -> tuple[int, int]:
         """(all bytes, search bytes) of the responses from request number `since` on that started
-        before the first result showed (the search page then loads its filter values)."""
+        before the first result showed, or (`settled`) of all of them until now."""
         shown = self.page.evaluate("performance.timeOrigin + window.__firstResult")
-        chosen = [(url, n) for url, n, start in self.requests[since:] if start <= shown]
+        chosen = [(url, n) for url, n, start in self.requests[since:] if settled or start <= shown]
         return sum(n for _, n in chosen), sum(n for url, n in chosen if is_search_request(url))
 
     def close(self) -> None:
@@ -173,9 +211,21 @@ def measure_url(browser: Any, base: str, url: str, selector: str) -> dict[str, A
         meter.page.goto(url, wait_until="commit")
         meter.page.wait_for_function("window.__firstResult !== undefined", timeout=120_000)
         ms = meter.page.evaluate("window.__firstResult")
-        meter.page.wait_for_timeout(500)  # let responses under way when it showed finish
+        meter.page.wait_for_timeout(1000)  # let responses under way when it showed finish, and any after
         total, searching = meter.bytes()
-        return {"ms": ms, "bytes": total, "search_bytes": searching, "top": first_hrefs(meter.page, selector)}
+        _, settled = meter.bytes(settled=True)
+        by_kind: dict[str, int] = collections.Counter()
+        for request_url, n, _ in meter.requests:
+            if is_search_request(request_url):
+                by_kind[kind_of(request_url)] += n
+        return {
+            "by_kind": by_kind,
+            "ms": ms,
+            "bytes": total,
+            "search_bytes": searching,
+            "settled_search_bytes": settled,
+            "top": first_hrefs(meter.page, selector),
+        }
     finally:
         meter.close()
 
@@ -195,8 +245,8 @@ def measure_box(browser: Any, base: str, query: str) -> dict[str, Any]:
         )
         meter.page.wait_for_function("window.__firstResult !== undefined", timeout=120_000)
         ms = meter.page.evaluate("window.__firstResult - window.__typed")
-        meter.page.wait_for_timeout(500)
-        _, searching = meter.bytes(since)
+        meter.page.wait_for_timeout(1000)
+        _, searching = meter.bytes(since, settled=True)
         return {"ms": ms, "search_bytes": searching}
     finally:
         meter.close()
@@ -266,26 +316,44 @@ def main() -> int:
                 one_year = {**options, "search_bundle_words": 1}  # every year exceeds it: one bundle each
                 variants["pagefind, per year"] = ([{"postmortems": one_year}], None)
             builds: dict[str, dict[str, Any]] = {}
+            load_before = os.getloadavg()
             for name, (plugins, nav) in variants.items():
                 site_root = root / name.replace(" ", "-").replace(",", "")
                 site_root.mkdir()
                 os.symlink(docs, site_root / "docs")
                 write_config(site_root, plugins, nav)
                 builds[name] = {**run_build(site_root), "site": site_root / "site"}
+            load_after = os.getloadavg()
             print(f"\n## {count:,} postmortems")
-            print("\n| build | wall time | MkDocs peak | Pagefind indexing | Pagefind peak | bundles |")
-            print("|---|---|---|---|---|---|")
+            print(
+                f"\nload average (1, 5, 15 min) before the builds {load_before[0]:.1f}, {load_before[1]:.1f},"
+                f" {load_before[2]:.1f}; after {load_after[0]:.1f}, {load_after[1]:.1f}, {load_after[2]:.1f}"
+            )
+            print(
+                "\n| build | wall | CPU | MkDocs peak | indexing: wall after the pages | indexing CPU | Pagefind peak"
+                " | bundles |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
             for name, b in builds.items():
-                index = f"{b['index_seconds']:.1f} s" if "index_seconds" in b else ""
+                index = f"{b['index_seconds']:.1f} s | {b['index_cpu']:.1f} s" if "index_seconds" in b else " | "
                 peak = mb(b["index_peak"]) if "index_peak" in b else ""
                 print(
-                    f"| {name} | {b['seconds']:.1f} s | {mb(b['peak'])} | {index} | {peak} | {b.get('bundles', '')} |"
+                    f"| {name} | {b['seconds']:.1f} s | {b['cpu']:.1f} s | {mb(b['peak'])} | {index} | {peak}"
+                    f" | {b.get('bundles', '')} |"
                 )
+            plain = builds["plain Material"]
+            for name, b in builds.items():
+                if "index_cpu" in b:
+                    print(
+                        f"\n{name}: indexing / plain Material's build: CPU {b['index_cpu'] / plain['cpu']:.2f},"
+                        f" wall the build waited for it {b['index_seconds'] / plain['seconds']:.2f}"
+                    )
             print(
-                "\n| query | backend | first result (search URL, cold) | bytes (all / search) | top result"
-                " | typed in the box |"
+                "\n| query | backend | first result (search URL, cold) | bytes until it (all / search)"
+                " | search bytes, settled | top result | typed in the box (search bytes, settled) |"
             )
-            print("|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|")
+            breakdown: dict[str, dict[str, int]] = {}
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
                 for kind, (query, expected) in queries.items():
@@ -302,13 +370,21 @@ def main() -> int:
                             if name.startswith("pagefind"):
                                 b = measure_box(browser, base, query)
                                 box = f"{b['ms']:.0f} ms, {mb(b['search_bytes'])}"
+                        if name == "pagefind":
+                            breakdown[f"{kind} `{query}`"] = r["by_kind"]
                         top = (r["top"] or ["none"])[0]
                         ok = "" if not expected else (" (expected first)" if expected in top else f" (NOT {expected})")
                         print(
                             f"| {kind} `{query}` | {name} | {r['ms']:.0f} ms"
-                            f" | {mb(r['bytes'])} / {mb(r['search_bytes'])} | {top}{ok} | {box} |"
+                            f" | {mb(r['bytes'])} / {mb(r['search_bytes'])} | {mb(r['settled_search_bytes'])}"
+                            f" | {top}{ok} | {box} |"
                         )
                 browser.close()
+            names = [kind for kind, _ in KINDS]
+            print("\nWhat the Pagefind search URL downloaded (settled), KB by kind of file:\n")
+            print("| query | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+            for label, counts in breakdown.items():
+                print(f"| {label} | " + " | ".join(f"{counts.get(n, 0) / 1024:.1f}" for n in names) + " |")
             sizes = {
                 name: sum(f.stat().st_size for f in (b["site"] / d).rglob("*") if f.is_file())
                 for name, b in builds.items()

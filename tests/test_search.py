@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import json
 import logging
 import os
 import re
@@ -16,7 +17,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import Site, postmortem
-from postmortem_archive import search
+from postmortem_archive import pagefind_files, search
 from postmortem_archive.leakcheck import scan
 from postmortem_archive.redact import Redactor
 from site_browser import CHROMIUM, serve
@@ -161,13 +162,66 @@ def test_titles_are_stored_as_text(built: Site) -> None:
 
 
 def test_bundles_group_years_and_pages_name_them(built: Site) -> None:
-    bundles = sorted(p.name for p in (built.site / "pagefind").iterdir())
+    bundles = sorted(p.name for p in (built.site / "pagefind").iterdir() if p.is_dir())
     assert bundles == ["2023", "2024", "2025"]
     assert {r["bundle"] for r in built.pagefind_records() if r["url"] == "/guide/"} == {"2025"}
     box = built.html("2024/2024-09-09-dns/").select_one("[data-pm-search]")
     assert box["data-pm-bundles"].split() == ["../../pagefind/2025/", "../../pagefind/2024/", "../../pagefind/2023/"]
     assert box["aria-label"] == "Search" and box["role"] == "dialog"
     assert not (built.site / "pagefind" / "2025" / "pagefind-ui.js").exists(), "Pagefind's own UIs are not shipped"
+
+
+def test_bundle_metadata_is_compacted(built: Site) -> None:
+    """Short page ids numbered across the site, no sort list, rounded word counts (pagefind_files)."""
+    numbers = []
+    for bundle in sorted(p for p in (built.site / "pagefind").iterdir() if p.is_dir()):
+        (meta,) = pagefind_files.metas(bundle)
+        assert meta.sorts == [], "the date order is a file of its own, loaded only for a sorted search"
+        ids = [page[0] for page in meta.pages]
+        tags = {page_id.split("_")[0] for page_id in ids}
+        assert len(tags) == 1 and len(tags.pop()) == 6, ids
+        numbers += [int(page_id.split("_")[1], 36) for page_id in ids]
+        assert {p.stem for p in (bundle / "fragment").iterdir()} == set(ids), "fragments renamed to the ids"
+        assert {p.stem for p in (bundle / "index").iterdir()} == {c[2] for c in meta.index_chunks}
+        assert all(page[1] == pagefind_files.round_words(page[1]) for page in meta.pages)
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        assert meta.path.name == f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    assert sorted(numbers) == list(range(7)), "numbered once across all bundles"
+
+
+def test_date_order_and_facets_files(built: Site) -> None:
+    root = built.site / "pagefind"
+    dates = {}
+    for path in root.glob("*/fragment/*.pf_fragment"):
+        record = json.loads(pagefind_files.read(path))
+        dates[int(path.stem.split("_")[1], 36)] = record["meta"].get("date")
+    order = json.loads((root / search.DATE_ORDER_FILE).read_text())
+    assert [dates[n] for n in order] == sorted(d for d in dates.values() if d), "dated pages, oldest first"
+    counts: dict[str, dict[str, int]] = {}
+    for record in built.pagefind_records():
+        for name, values in record["filters"].items():
+            for value in values:
+                counts.setdefault(name, {}).setdefault(value, 0)
+                counts[name][value] += 1
+    assert json.loads((root / search.FACETS_FILE).read_text()) == counts
+    assert counts["severity"] == {"SEV1": 2, "SEV2": 2, "SEV3": 1, "SEV4": 1}
+
+
+def test_pagefind_files_round_trip_and_reject_other_layouts(tmp_path: Path) -> None:
+    value = ["1.5.2", [["a_0", 17], ["a_1", 70000]], [["a", "b", "c_0"]], [], [["date", [1, 0]]], ["title"]]
+    data = bytearray()
+    pagefind_files._encode(value, data)
+    assert pagefind_files._decode(bytes(data), 0) == (value, len(data))
+    assert [pagefind_files.round_words(n) for n in (1, 63, 64, 1000, 1234)] == [1, 63, 64, 1008, 1248]
+    assert all(abs(pagefind_files.round_words(n) - n) <= n / 64 for n in range(1, 5000))
+    bundle = tmp_path / "pagefind" / "2024"
+    bundle.mkdir(parents=True)
+    (bundle / "pagefind-entry.json").write_text('{"languages": {"en": {"hash": "en_1"}}}')
+    data = bytearray()
+    pagefind_files._encode(["1.6.0", *value[1:]], data)
+    (bundle / "pagefind.en_1.pf_meta").write_bytes(gzip.compress(pagefind_files.SIGNATURE + bytes(data)))
+    with pytest.raises(search.SearchIndexError, match=r"needs pagefind 1.5.x.*pagefind.en_1.pf_meta: not the metadata"):
+        search.finish(tmp_path, [search.Bundle("2024", ())])
 
 
 def test_plan_bundles_boundaries() -> None:
@@ -193,7 +247,7 @@ def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
         (tmp_path / name).write_text(f"<html lang=en><body><main data-pagefind-body>{name} words</main></body></html>")
     (tmp_path / "pagefind" / "stale").mkdir(parents=True)
     report = search.index_site(tmp_path, [search.Bundle("all", tuple(names[:4]))])
-    assert report.pages == 4 and report.peak_rss_bytes > 0
+    assert report.pages == 4 and report.peak_rss_bytes > 0 and report.cpu_seconds > 0
     assert not (tmp_path / "pagefind" / "stale").exists(), "the old index is removed first"
     assert not (tmp_path / search.STAGING).exists(), "the staged pages are gone"
     site = Site.__new__(Site)
@@ -492,6 +546,52 @@ def test_filters_narrow_results_and_live_in_the_url(page, servers: dict[str, str
     page.goto(servers["plain"] + "search/?team=platform&sort=newest")
     page.wait_for_function("document.querySelectorAll('.pm-search-results .pm-result-title').length === 3")
     assert titles() == ["DNS resolution failures", "Cache stampede", "Queue backlog"]
+
+
+def test_a_search_downloads_no_filter_or_sort_data_until_asked(page, servers: dict[str, str]) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    page.goto(servers["plain"] + "search/?q=payments")
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    sev1 = ".pm-search-facet input[value=SEV1] + .pm-search-facet-count"
+    page.wait_for_selector(sev1)
+    assert page.text_content(".pm-search-counts") == "Counts: all postmortems"
+    assert page.text_content(sev1) == "2", "the whole archive's count, from facets.json"
+    assert not [p for p in requested if p.endswith((".pf_filter", search.DATE_ORDER_FILE))], requested
+    # Reaching for the filters loads them; the counts then follow the search.
+    page.hover(".pm-search-side")
+    page.wait_for_function("document.querySelector('.pm-search-counts').textContent.includes('matching')")
+    assert page.text_content(sev1) == "1"
+    assert [p for p in requested if p.endswith(".pf_filter")]
+    # Oldest first: the date order is fetched for it.
+    page.select_option("select[name=sort]", "oldest")
+    page.wait_for_function(
+        "document.querySelector('.pm-search-results .pm-result-title')?.textContent === 'Database outage'"
+    )
+    titles = page.eval_on_selector_all(".pm-search-results .pm-result-title", "e => e.map(x => x.textContent)")
+    assert titles == ["Database outage", "Cache stampede", "DNS resolution failures"]
+    assert any(p.endswith(search.DATE_ORDER_FILE) for p in requested)
+    page.select_option("select[name=sort]", "newest")
+    page.wait_for_function(
+        "document.querySelector('.pm-search-results .pm-result-title')?.textContent === 'DNS resolution failures'"
+    )
+    titles = page.eval_on_selector_all(".pm-search-results .pm-result-title", "e => e.map(x => x.textContent)")
+    assert titles == ["DNS resolution failures", "Cache stampede", "Database outage"]
+
+
+def test_the_search_page_shows_results_in_batches_as_they_scroll_into_view(page, servers: dict[str, str]) -> None:
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(servers["plain"] + "search/?sort=newest")  # every page: 6 postmortems and the guide
+    page.wait_for_selector(".pm-search-results .md-search-result__item")
+    page.wait_for_timeout(300)
+    items = ".pm-search-results .md-search-result__item"
+    assert page.locator(items).count() == 6, "the first batch"
+    assert page.text_content(".pm-search-count") == "7 matching postmortems"
+    page.locator(".pm-search-more-button").scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelectorAll('{items}').length === 7")
+    assert page.locator(".pm-search-more-button").is_hidden()
+    last = page.locator(".pm-search-results .pm-result-title").last.text_content()
+    assert last == "Writing guide", "pages without a date come last"
 
 
 def test_search_at_390_pixels(page, servers: dict[str, str]) -> None:

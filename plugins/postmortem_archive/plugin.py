@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 
 from . import placeholders, search, urls
 from .archive import Archive
-from .cache import FragmentCache, ParseCache
+from .cache import ConversionCache, FragmentCache, ParseCache
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
@@ -38,6 +38,7 @@ from .redact import (
     redact_postmortem,
 )
 from .render import Renderer, page_markdown
+from .search_service import StreamingIndexer
 from .settings import Settings
 from .sweep import sweep
 
@@ -57,6 +58,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Kept across `mkdocs serve` rebuilds (this object survives them; _reset does not touch these).
         self.parse_cache = ParseCache()
         self.fragments = FragmentCache()
+        self.conversions = ConversionCache()
+        # Unguessable, so a body cannot contain a placeholder; kept across serve rebuilds, because
+        # converted pages reused from the last build hold their placeholders.
+        self.token = secrets.token_hex(8)
         self._reset()
 
     def _reset(self) -> None:
@@ -76,7 +81,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Generated pages by src_uri. Their bodies are rendered in on_post_page, one page at a time,
         # so the HTML of every listing page is never held in memory at once.
         self.generated: dict[str, GeneratedPage] = {}
-        self.token = secrets.token_hex(8)  # unguessable, so a body cannot contain a placeholder
+        # Under `mkdocs serve`: pages whose conversion is reused (uri -> record), or to be recorded (uri -> Markdown).
+        self.reused: dict[str, dict[str, Any]] = {}
+        self.to_record: dict[str, str] = {}
+        self.conversion_context: object = None
         self.redactor: Redactor | None = None
         self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
         self.redacted_pages: set[str] = set()  # pages on_post_page redacted: the sweep skips them
@@ -85,6 +93,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_bundles: list[search.Bundle] = []
         self.search_candidates: set[str] = set()  # src_uris of hand-written pages that may be indexed
         self.search_indexed: set[str] = set()  # dest_uris of pages marked data-pagefind-body
+        # Pagefind indexes each page as it is built, on the other core (None: not indexing).
+        self.indexer: StreamingIndexer | None = None
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -195,7 +205,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         custom_dir = config.theme.custom_dir
         self.fragments.keep_only(archive.postmortems)
         site_key = (config.docs_dir, config.use_directory_urls, config.site_url, self.config.search)
-        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments, site_key)
+        # Fragments are kept for the next build only under serve; a one-off build would just hold them.
+        fragments = self.fragments if self.is_serve else None
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], fragments, site_key)
 
         assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
         for asset in assets:
@@ -264,6 +276,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 self.search_candidates.add(file.src_uri)
                 candidates.append((file.dest_uri, None, 0))
         self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_words)
+        if self._will_index:
+            self.indexer = StreamingIndexer(Path(config.site_dir), self.search_bundles)
 
     @property
     def _will_index(self) -> bool:
@@ -314,11 +328,46 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         result = self._page_markdown(markdown, page)
-        if self.redactor is None:
-            return result
-        # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
-        page.meta = self.redactor.redact_value(page.meta)
-        return self.redactor.redact(markdown if result is None else result)
+        if self.redactor is not None:
+            # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
+            page.meta = self.redactor.redact_value(page.meta)
+            result = self.redactor.redact(markdown if result is None else result)
+        if self.is_serve and page.file.src_uri in self.by_src:
+            return self._reuse_conversion(result if result is not None else markdown, page, config, files)
+        return result
+
+    def _reuse_conversion(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Under serve, an unchanged postmortem is not converted again: Markdown gets an empty page
+        and on_page_content puts back what it made of this exact Markdown in the last build."""
+        if self.conversion_context is None:
+            self.conversion_context = (
+                repr(config.markdown_extensions),
+                repr(config.mdx_configs),
+                config.use_directory_urls,
+                hash(frozenset(f.src_uri for f in files)),
+            )
+            self.conversions.start(self.conversion_context)
+        record = self.conversions.get(page.file.src_uri, markdown)
+        if record is None:
+            self.to_record[page.file.src_uri] = markdown
+            return markdown
+        self.reused[page.file.src_uri] = record
+        return ""
+
+    def _restore_conversion(self, content: str, page: Page) -> str:
+        uri = page.file.src_uri
+        record = self.reused.pop(uri, None)
+        if record is not None:
+            for name, value in record.items():
+                if name != "content":
+                    setattr(page, name, value)
+            return str(record["content"])
+        markdown = self.to_record.pop(uri, None)
+        if markdown is not None:
+            names = ("toc", "_title_from_render", "present_anchor_ids", "links_to_anchors")
+            kept: dict[str, object] = {name: getattr(page, name) for name in names if hasattr(page, name)}
+            self.conversions.put(uri, markdown, {**kept, "content": content})
+        return content
 
     def _page_markdown(self, markdown: str, page: Page) -> str | None:
         if self.renderer is None:
@@ -355,6 +404,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return insert_header(pm.body, header, footer)
 
     def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        content = self._restore_conversion(content, page)
         inserts = self.inserts.pop(page.file.src_uri, None)
         uri = page.file.src_uri
         for placeholder, fragment in (inserts or {}).items():
@@ -364,7 +414,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.pagefind:
             content = self._mark_for_search(content, page)
         # The search index is built from this content: redact it here, attributes and comments included.
-        return self.redactor.redact(content) if self.redactor else content
+        if self.redactor:
+            content = self.redactor.redact(content)
+        if self.indexer is not None and page.file.dest_uri in self.search_indexed:
+            # Only the article, now: Pagefind indexes it on the other core while MkDocs converts the
+            # remaining pages and renders the theme around all of them (a page is a tenth the bytes).
+            lang = html.escape(str(config.theme.get("language") or "en"))
+            self._search_add(page.file.dest_uri, f'<html lang="{lang}"><body>{content}</body></html>')
+        return content
 
     def _mark_for_search(self, content: str, page: Page) -> str:
         pm = self.by_src.get(page.file.src_uri)
@@ -388,11 +445,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.redacted_pages.add(page.file.dest_uri)
         return self.redactor.redact(output)
 
+    def _search_add(self, dest_uri: str, html_text: str) -> None:
+        assert self.indexer is not None
+        try:
+            self.indexer.add(dest_uri, html_text)
+        except search.SearchIndexError as exc:
+            raise PluginError(f"postmortems: search: {exc}") from None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.indexer is not None:  # no Pagefind process outlives a failed build
+            self.indexer.abort()
+            self.indexer = None
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         if self.redactor is not None:
             sweep(site_dir, self.redactor, done=self.redacted_pages)
-        if self.pagefind:  # after the sweep: a redacted site indexes only redacted HTML
+        if self.pagefind:
             self._index_search(site_dir)
         if self.redactor is not None and self.config.redact.leak_check:
             leaks = scan(site_dir, self.redactor, exclude=self.static_assets)
@@ -402,23 +471,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 raise PluginError(f"postmortems: redaction leak check failed, names remain in site/:\n{shown}{more}")
 
     def _index_search(self, site_dir: Path) -> None:
-        if not self._will_index:
+        if self.indexer is None:
             search.remove_bundles(site_dir)
             log.info("search: Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)")
             return
-        marked = self.search_indexed
-        bundles = [
-            b
-            for b in (search.Bundle(b.name, tuple(p for p in b.paths if p in marked)) for b in self.search_bundles)
-            if b.paths
-        ]
+        indexer, self.indexer = self.indexer, None
         try:
-            report = search.index_site(site_dir, bundles)
+            report = indexer.finish()
         except search.SearchIndexError as exc:
             raise PluginError(f"postmortems: search: {exc}") from None
-        self.static_assets |= search.code_files(bundles)
+        self.static_assets |= search.code_files(self.search_bundles)
         log.info(
-            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) in {report.seconds:.1f} s "
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) alongside the build, "
+            f"CPU {report.cpu_seconds:.1f} s, {report.after_build_seconds:.1f} s after it "
             f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
         )
 

@@ -25,7 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import pagefind_files
+
 BUNDLE_ROOT = "pagefind"  # under site_dir: one sub-directory per bundle
+FACETS_FILE = "facets.json"  # under BUNDLE_ROOT: {filter: {value: postmortems}}, the search page's facets
+DATE_ORDER_FILE = "date-order.json"  # under BUNDLE_ROOT: page ids (base-36 numbers), oldest first
 SEARCH_PAGE = "search/index.md"  # the shareable search page (query and filters in its URL)
 # Kept inside words, so ticket ids (PAY-1234), service names (payments-api, ledger_db) and
 # versions stay whole; Pagefind also indexes the parts of such words.
@@ -69,7 +73,9 @@ class Bundle:
 class IndexReport:
     pages: int = 0
     bundles: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of all of indexing: staging pages, Pagefind, finishing the bundles
+    cpu_seconds: float = 0.0  # user + system time of the same (Pagefind's and ours; Pagefind uses every core)
+    after_build_seconds: float = 0.0  # wall time the build waits for indexing once its pages are written
     peak_rss_bytes: int = 0  # largest peak of one Pagefind process
     per_bundle: list[tuple[str, int, float, int]] = field(default_factory=list)  # name, pages, s, peak bytes
 
@@ -141,15 +147,16 @@ def remove_bundles(site_dir: Path) -> None:
         shutil.rmtree(target)
 
 
-def _run(command: list[str], cwd: str) -> tuple[int, str, int]:
-    """Run a process; (exit status, its output, its peak resident memory in bytes)."""
+def _run(command: list[str], cwd: str) -> tuple[int, str, int, float]:
+    """Run a process; (exit status, its output, its peak resident memory in bytes, its CPU seconds)."""
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", errors="replace")
-    return process.returncode, text, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, text, usage.ru_maxrss * 1024, cpu  # ru_maxrss is in KiB on Linux
 
 
 STAGING = ".pagefind-pages"  # under site_dir while indexing: the bundle's pages, hard-linked
@@ -173,7 +180,7 @@ def _stage(site_dir: Path, paths: Sequence[str]) -> Path:
 
 
 def index_bundle(site_dir: Path, bundle: Bundle, executable: Path | None = None) -> tuple[float, int]:
-    """Index one bundle's pages with the Pagefind CLI; (seconds, peak memory in bytes)."""
+    """Index one bundle's pages with the Pagefind CLI; (Pagefind's CPU seconds, its peak memory in bytes)."""
     output = site_dir / BUNDLE_ROOT / bundle.name
     stage = _stage(site_dir, bundle.paths)
     config = {
@@ -187,9 +194,7 @@ def index_bundle(site_dir: Path, bundle: Bundle, executable: Path | None = None)
         # config file cannot change what we index.
         with tempfile.TemporaryDirectory(prefix="pagefind-") as cwd:
             Path(cwd, "pagefind.json").write_text(json.dumps(config), encoding="utf-8")
-            start = time.perf_counter()
-            code, text, peak = _run([str(executable or pagefind_executable()), "--quiet"], cwd)
-            seconds = time.perf_counter() - start
+            code, text, peak, cpu = _run([str(executable or pagefind_executable()), "--quiet"], cwd)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     if code != 0:
@@ -198,20 +203,55 @@ def index_bundle(site_dir: Path, bundle: Bundle, executable: Path | None = None)
         raise SearchIndexError(f"Pagefind wrote no index for bundle {bundle.name}:\n{text.strip()}")
     for name in UNUSED_FILES:
         (output / name).unlink(missing_ok=True)
-    return seconds, peak
+    return cpu, peak
 
 
 def index_site(site_dir: Path, bundles: Sequence[Bundle], executable: Path | None = None) -> IndexReport:
-    """Replace the site's search index: remove the old one, then index each bundle in turn."""
+    """Replace the site's search index: remove the old one, index each bundle in turn, then make
+    the bundles smaller to download (`finish`)."""
+    start, own_cpu = time.perf_counter(), time.process_time()
     remove_bundles(site_dir)
     report = IndexReport(bundles=len(bundles))
     for bundle in bundles:
-        seconds, peak = index_bundle(site_dir, bundle, executable)
+        bundle_start = time.perf_counter()
+        cpu, peak = index_bundle(site_dir, bundle, executable)
+        seconds = time.perf_counter() - bundle_start
         report.pages += len(bundle.paths)
-        report.seconds += seconds
+        report.cpu_seconds += cpu
         report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
         report.per_bundle.append((bundle.name, len(bundle.paths), seconds, peak))
+    finish(site_dir, bundles)
+    report.seconds = report.after_build_seconds = time.perf_counter() - start
+    report.cpu_seconds += time.process_time() - own_cpu  # staging, cleaning up, finishing
     return report
+
+
+def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
+    """Number the pages of all bundles across the site (short ids, date order in its own file) and
+    write the facets' values and counts, so a search downloads no sort and no filter data it does
+    not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them)."""
+    if not bundles:
+        return
+    root = site_dir / BUNDLE_ROOT
+    next_id = 0
+    orders: list[list[int]] = []
+    facets: dict[str, dict[str, int]] = {}
+    try:
+        for bundle in bundles:
+            directory = root / bundle.name
+            for name, values in pagefind_files.filter_counts(directory).items():
+                into = facets.setdefault(name, {})
+                for value, pages in values.items():
+                    into[value] = into.get(value, 0) + pages
+            numbered, order = pagefind_files.compact(directory, next_id)
+            next_id += numbered
+            orders.append(order)
+    except (pagefind_files.FormatError, OSError, KeyError) as exc:
+        raise SearchIndexError(f"unexpected Pagefind output (this plugin needs pagefind 1.5.x): {exc}") from exc
+    oldest_first = [page for order in reversed(orders) for page in order]
+    (root / DATE_ORDER_FILE).write_text(json.dumps(oldest_first, separators=(",", ":")), encoding="utf-8")
+    facets_json = json.dumps(facets, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    (root / FACETS_FILE).write_text(facets_json, encoding="utf-8")
 
 
 def code_files(bundles: Sequence[Bundle]) -> set[str]:

@@ -149,22 +149,33 @@ class _Lines:
         return self.at(node.start_mark.index)
 
 
-def _check_events(yaml_text: str) -> tuple[int, str] | None:
-    """Reject nesting too deep for the composer before it runs (its recursion is in C or Python)."""
+def _check_events(yaml_text: str) -> tuple[int, str] | bool:
+    """Reject nesting too deep for the composer before it runs (its recursion is in C or Python).
+
+    Otherwise say whether the document may be too large once composed: only aliases (which repeat
+    a whole block) or more values than the bound can make it so; plain front matter has neither,
+    and then the costlier walk over the composed nodes (`_check_size`) is skipped."""
     loader = _Loader(yaml_text)
     depth = 0
+    nodes = 0
+    aliases = False
     try:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
+                nodes += 1
                 if depth > MAX_DEPTH:
                     return event.start_mark.index, f"nested more than {MAX_DEPTH} levels deep"
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases = True
     finally:
         loader.dispose()
-    return None
+    return aliases or nodes > MAX_VALUES
 
 
 def _measure(root: yaml.Node) -> tuple[dict[int, int], dict[int, int]] | yaml.Node:
@@ -310,9 +321,9 @@ def load(path: str, raw: bytes) -> Source | list[Problem]:
     found: dict[Loc, int] = {}
     problems: list[Problem] = []
     try:
-        too_deep = _check_events(yaml_text)
-        if too_deep:
-            return [Problem(path, lines.at(too_deep[0]), "front matter", too_deep[1])]
+        checked = _check_events(yaml_text)
+        if isinstance(checked, tuple):
+            return [Problem(path, lines.at(checked[0]), "front matter", checked[1])]
         loader = _Loader(yaml_text)
         try:
             node = loader.get_single_node()
@@ -321,9 +332,10 @@ def load(path: str, raw: bytes) -> Source | list[Problem]:
             if not isinstance(node, yaml.MappingNode):
                 kind = node.tag.rsplit(":", 1)[-1]
                 return [Problem(path, lines.of(node), "front matter", f"must be a mapping of fields, got {kind}")]
-            problems += [Problem(path, *found_problem) for found_problem in _check_size(node, lines)]
-            if problems:
-                return problems
+            if checked:  # aliases or very many values: measure the composed document first
+                problems += [Problem(path, *found_problem) for found_problem in _check_size(node, lines)]
+                if problems:
+                    return problems
             where: dict[int, Loc] = {}
             _walk(node, (), lines, found, where, path, problems)
             if problems:

@@ -16,9 +16,10 @@
   var bundles = (box.getAttribute("data-pm-bundles") || "").split(" ").filter(Boolean).map(function (url) {
     return new URL(url, location.href).href;
   });
-  var bundleNames = bundles.map(function (url) { return url.replace(/\/$/, "").split("/").pop(); });
-  var HEADER_RESULTS = 6; // each shown result costs a fragment download (~4 KB)
-  var PAGE_RESULTS = 10;
+  // Each shown result costs a fragment download (~3 KB): the search page shows results in batches
+  // of 6 as the reader scrolls to them (as Material's does), the header its first 6.
+  var HEADER_RESULTS = 6;
+  var PAGE_RESULTS = 6;
   var FILTERS = [
     ["severity", "Severity"], ["status", "Status"], ["year", "Year"],
     ["service", "Service"], ["team", "Team"], ["pattern", "Failure pattern"]
@@ -35,11 +36,8 @@
       } else {
         loading = import(bundles[0] + "pagefind.js").then(function (pf) {
           var opts = { baseUrl: siteRoot.pathname, highlightParam: "highlight", excerptLength: 24 };
-          // Each bundle tags its pages with a "bundle" filter, so a sorted search can ask one bundle at a time.
-          return pf.options(Object.assign({ noWorker: true, mergeFilter: { bundle: bundleNames[0] } }, opts)).then(function () {
-            return Promise.all(bundles.slice(1).map(function (url, i) {
-              return pf.mergeIndex(url, Object.assign({ mergeFilter: { bundle: bundleNames[i + 1] } }, opts));
-            }));
+          return pf.options(Object.assign({ noWorker: true }, opts)).then(function () {
+            return Promise.all(bundles.slice(1).map(function (url) { return pf.mergeIndex(url, opts); }));
           }).then(function () { return pf; });
         });
       }
@@ -54,25 +52,37 @@
     return error;
   }
 
-  // Pagefind merges the results of several bundles by score, which loses a requested sort order.
-  // Bundles hold disjoint years, newest first: sort within each bundle and concatenate them.
-  function runSearch(pf, term, options) {
-    if (!options.sort || bundles.length < 2) return pf.search(term, options);
-    var order = options.sort.date === "asc" ? bundleNames.slice().reverse() : bundleNames;
-    return Promise.all(order.map(function (name) {
-      var filters = Object.assign({}, options.filters, { bundle: name });
-      return pf.search(term, Object.assign({}, options, { filters: filters }));
-    })).then(function (parts) {
-      var counts = {};
-      parts.forEach(function (part) {
-        Object.keys(part.filters || {}).forEach(function (key) {
-          counts[key] = counts[key] || {};
-          Object.keys(part.filters[key]).forEach(function (value) {
-            counts[key][value] = (counts[key][value] || 0) + part.filters[key][value];
-          });
-        });
+  // Files the plugin writes beside the bundles (search.py): fetched when needed, revalidated so
+  // they always match the bundles of the same build.
+  var fetched = {};
+  function siteFile(name) {
+    if (!fetched[name]) {
+      fetched[name] = fetch(new URL("pagefind/" + name, siteRoot).href, { cache: "no-cache" }).then(function (response) {
+        if (!response.ok) throw new Error(name + ": HTTP " + response.status);
+        return response.json();
       });
-      return { results: [].concat.apply([], parts.map(function (part) { return part.results; })), filters: counts };
+      fetched[name].catch(function () { delete fetched[name]; });
+    }
+    return fetched[name];
+  }
+
+  // Page ids are "<tag>_<number>", numbered across the site; date-order.json lists the numbers
+  // oldest first. Only a search sorted by date downloads it. Pages without a date come last.
+  function runSearch(pf, term, options) {
+    var sort = options.sort;
+    var plain = { filters: options.filters };
+    if (!sort) return pf.search(term, plain);
+    return Promise.all([pf.search(term, plain), siteFile("date-order.json")]).then(function (both) {
+      var search = both[0];
+      var rank = {};
+      both[1].forEach(function (number, i) { rank[number] = i; });
+      var last = sort === "oldest" ? both[1].length : -1;
+      function key(result) {
+        var number = parseInt(result.id.slice(result.id.lastIndexOf("_") + 1), 36);
+        return number in rank ? rank[number] : last;
+      }
+      search.results.sort(function (a, b) { return sort === "oldest" ? key(a) - key(b) : key(b) - key(a); });
+      return search;
     });
   }
 
@@ -261,8 +271,14 @@
     var shown = 0;
     var pageSerial = 0;
 
+    var totals = {}; // facets.json: postmortems per filter value in the whole archive
+    var perQuery = null; // the latest search's counts, once the filter data is loaded
+    var countsLoading = null;
+    var caption = el("p", "pm-search-counts");
+
     function buildFilters(all) {
       filtersBox.textContent = "";
+      filtersBox.appendChild(caption);
       FILTERS.forEach(function (f) {
         var key = f[0];
         var values = Object.keys(all[key] || {});
@@ -302,15 +318,30 @@
       return out;
     }
 
+    var moreLoading = null; // the batch under way, and the search it belongs to
+    var moreSerial = -1;
     function showMore() {
+      if (moreLoading && moreSerial === pageSerial) return moreLoading;
       var batch = current.results.slice(shown, shown + PAGE_RESULTS);
       shown += batch.length;
-      var mine = pageSerial;
-      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (datas) {
+      var mine = moreSerial = pageSerial;
+      var loading = Promise.all(batch.map(function (r) { return r.data(); })).then(function (datas) {
+        if (moreLoading === loading) moreLoading = null;
         if (mine !== pageSerial) return;
         datas.forEach(function (data) { results.appendChild(resultItem(data, true)); });
         moreButton.hidden = shown >= current.results.length;
+        if (!moreButton.hidden && moreVisible) showMore(); // the button is still in view
       });
+      moreLoading = loading;
+      return loading;
+    }
+    // The next batch when the "More results" button scrolls into view.
+    var moreVisible = false;
+    if ("IntersectionObserver" in window) {
+      new IntersectionObserver(function (entries) {
+        moreVisible = entries[entries.length - 1].isIntersecting;
+        if (moreVisible && current && !moreButton.hidden) showMore();
+      }).observe(moreButton);
     }
 
     function update() {
@@ -321,8 +352,7 @@
       var mine = ++pageSerial;
       var any = {};
       Object.keys(filters).forEach(function (key) { any[key] = { any: filters[key] }; });
-      var options = { filters: any };
-      if (sort) options.sort = { date: sort === "oldest" ? "asc" : "desc" };
+      var options = { filters: any, sort: sort };
       if (!text && !Object.keys(filters).length && !sort) {
         results.textContent = "";
         moreButton.hidden = true;
@@ -338,15 +368,39 @@
         shown = 0;
         results.textContent = "";
         status.textContent = count(search.results.length);
-        Object.keys(boxes).forEach(function (key) {
-          Object.keys(boxes[key]).forEach(function (value) {
-            var n = (search.filters && search.filters[key] && search.filters[key][value]) || 0;
-            boxes[key][value].count.textContent = String(n);
-          });
-        });
+        if (countsLoading && countsLoading.done) perQuery = search.filters || {};
+        showCounts();
         return showMore();
       }).catch(function (error) { if (mine === pageSerial) failed(status, error); });
     }
+
+    // Counts beside the filter values: the whole archive's (facets.json, a few KB) until the reader
+    // reaches for the filters; then Pagefind's filter data of every bundle is loaded (at 10,000
+    // postmortems ~170 KB, more than the search itself), and the counts follow the search.
+    function showCounts() {
+      caption.textContent = perQuery ? "Counts: matching postmortems" : "Counts: all postmortems";
+      Object.keys(boxes).forEach(function (key) {
+        Object.keys(boxes[key]).forEach(function (value) {
+          var n = perQuery ? (perQuery[key] && perQuery[key][value]) || 0 : totals[key][value];
+          boxes[key][value].count.textContent = String(n);
+        });
+      });
+    }
+
+    function loadCounts() {
+      if (countsLoading) return;
+      countsLoading = pagefind().then(function (pf) { return pf.filters(); }).then(function () {
+        countsLoading.done = true;
+        return update();
+      });
+      countsLoading.catch(function (error) { failed(status, error); });
+    }
+
+    var side = page.querySelector(".pm-search-side");
+    ["pointerenter", "focusin", "touchstart"].forEach(function (name) {
+      side.addEventListener(name, loadCounts, { passive: true });
+    });
+    side.addEventListener("toggle", function () { if (side.open) loadCounts(); });
 
     var typingTimer = null;
     query.addEventListener("input", function () {
@@ -368,12 +422,14 @@
     page.hidden = false;
     // On a phone the filters fold away above the results until asked for (open if the URL sets some).
     if (window.matchMedia("(max-width: 44.9375em)").matches && !Object.keys(chosen).length) {
-      page.querySelector(".pm-search-side").open = false;
+      side.open = false;
     }
-    // Results first (the query is in the URL), then the filter values, which cost a download.
-    update().then(function () { return pagefind(); }).then(function (pf) { return pf.filters(); }).then(function (all) {
+    // The results (the query is in the URL) and the filter values at once.
+    update();
+    siteFile("facets.json").then(function (all) {
+      totals = all;
       buildFilters(all);
-      return update(); // now with every filter loaded, the counts per value
+      showCounts();
     }).catch(function (error) { failed(status, error); });
   }
 

@@ -1,0 +1,78 @@
+"""Pagefind's service fed page by page (search_service): real Pagefind binary, real files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from postmortem_archive import search
+from postmortem_archive.search_service import ServiceIndex, StreamingIndexer, page_url
+
+
+def records(site: Path) -> dict[str, list[str]]:
+    """Bundle name -> the URLs Pagefind stored in it."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment")):
+        raw = gzip.decompress(path.read_bytes())
+        found.setdefault(path.parent.parent.name, []).append(json.loads(raw[len(b"pagefind_dcd") :])["url"])
+    return {name: sorted(urls) for name, urls in found.items()}
+
+
+def page(words: str) -> str:
+    body = f"<main data-pagefind-body><h1>{words}</h1><p>{words}</p></main>"
+    return f"<html lang=en><body><nav>menu</nav>{body}</body></html>"
+
+
+def test_page_urls_match_the_cli() -> None:
+    assert page_url("2024/a/index.html") == "/2024/a/"
+    assert page_url("index.html") == "/"
+    assert page_url("2024/a.html") == "/2024/a.html"
+    assert page_url("a{b,c}/index.html") == "/a{b,c}/"
+
+
+def test_bundles_are_written_as_their_last_page_arrives(tmp_path: Path) -> None:
+    names = ["2023/a{b,c}/index.html", "2023/d[1]/index.html", "2024/e*f?/index.html", "guide/index.html"]
+    bundles = [search.Bundle("2024", (names[2], names[3])), search.Bundle("2023", (names[0], names[1]))]
+    (tmp_path / "pagefind" / "stale").mkdir(parents=True)
+    indexer = StreamingIndexer(tmp_path, bundles)
+    indexer.add(names[0], page("alpha PAY-1234"))
+    assert (tmp_path / "pagefind" / "stale").exists() is False, "the old index goes before the first bundle opens"
+    indexer.add("not/planned/index.html", page("ignored"))
+    indexer.add(names[1], page("beta"))
+    indexer.add(names[2], page("gamma"))
+    # 2023 had all its pages: it is written without waiting for the end of the build.
+    report = indexer.finish()  # 2024 is still open (its guide page never came): written now
+    assert report.pages == 3 and report.bundles == 2 and report.peak_rss_bytes > 0
+    assert [(name, pages) for name, pages, _, _ in report.per_bundle] == [("2023", 2), ("2024", 1)]
+    assert records(tmp_path) == {"2023": ["/2023/a{b,c}/", "/2023/d[1]/"], "2024": ["/2024/e*f?/"]}
+    entry = json.loads((tmp_path / "pagefind" / "2023" / "pagefind-entry.json").read_text())
+    assert set(entry["include_characters"]) >= set(search.INCLUDE_CHARACTERS), "ticket ids stay whole"
+    for unused in search.UNUSED_FILES:
+        assert not (tmp_path / "pagefind" / "2023" / unused).exists()
+
+
+def test_nothing_indexed_still_removes_the_old_index(tmp_path: Path) -> None:
+    (tmp_path / "pagefind" / "stale").mkdir(parents=True)
+    report = StreamingIndexer(tmp_path, [search.Bundle("2024", ("a/index.html",))]).finish()
+    assert report.pages == 0 and report.bundles == 0
+    assert not (tmp_path / "pagefind").exists()
+
+
+def test_a_failing_pagefind_is_a_clear_error(tmp_path: Path) -> None:
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(search.SearchIndexError, match=r"bundle x:\n(.|\n)*no such thing"):
+        ServiceIndex("x", tmp_path / "out", fake)
+
+
+def test_an_aborted_build_leaves_no_process(tmp_path: Path) -> None:
+    indexer = StreamingIndexer(tmp_path, [search.Bundle("2024", ("a/index.html", "b/index.html"))])
+    indexer.add("a/index.html", page("alpha"))
+    (index,) = indexer._all
+    indexer.abort()
+    assert index._process.poll() is not None, "the Pagefind process was stopped"
+    assert not (tmp_path / "pagefind" / "2024" / "pagefind-entry.json").exists(), "a failed build writes no index"
