@@ -178,6 +178,7 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     published = sum("status: draft" not in text for text in files.values())
     assert plugin.parse_cache.hits == len(files) - 1  # only the edited file was parsed again
     assert plugin.fragments.hits >= published  # most headers and footers were reused
+    assert plugin.conversions.hits == len(files) - 1  # only the edited postmortem went through Markdown again
     for path, text in files.items():
         fresh.add(path, text)
     fresh.plugin_options["drafts"] = "include"  # serve previews drafts
@@ -186,5 +187,9 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     assert "Edited under serve." in served.html(url).get_text()
     pages = [Path(path).with_suffix("").as_posix() + "/" for path in files] + ["incidents/", "action-items/"]
     for page in pages:
-        assert str(served.html(page).select_one("article")) == str(fresh.html(page).select_one("article")), page
+        served_page, fresh_page = served.html(page), fresh.html(page)
+        assert str(served_page.select_one("article")) == str(fresh_page.select_one("article")), page
+        # The table of contents comes back with a reused conversion.
+        toc = "nav.md-nav--secondary"
+        assert str(served_page.select_one(toc)) == str(fresh_page.select_one(toc)), page
     assert sum("Retitled" in served.html(page).get_text() for page in pages) > 3  # not only on its own page

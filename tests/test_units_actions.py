@@ -241,3 +241,21 @@ def test_rows_keep_their_position_in_the_postmortem():
     # The position is `index` in the exports and part of the rendered row's cache key.
     pm = make(action_items=[{"title": "a", "status": "done"}, {"title": "b"}, {"title": "c", "status": "done"}])
     assert [(r.item.title, r.index) for r in action_rows([pm], settings())] == [("b", 1), ("a", 0), ("c", 2)]
+
+
+def test_group_overdue_counts_before_open_counts():
+    # Tallies lead with who has the most overdue items, then the most open ones: a team with more open
+    # but fewer overdue items comes after one with an overdue item.
+    late = (TODAY - DAY).isoformat()
+    pm = make(
+        action_items=[
+            {"title": "1", "team": "a-many-open", "due": "2099-01-01"},
+            {"title": "2", "team": "a-many-open", "due": "2099-01-01"},
+            {"title": "3", "team": "b-one-overdue", "due": late},
+        ]
+    )
+    report = ActionReport(action_rows([pm], settings()), TODAY)
+    assert [(t.label, t.open, t.overdue) for t in report.group(lambda r: r.team)] == [
+        ("b-one-overdue", 1, 1),
+        ("a-many-open", 2, 0),
+    ]

@@ -50,6 +50,13 @@ def test_pattern_never_seen_and_seen_once():
     assert pattern_stats((P,), [])[0].years == ()
 
 
+def test_two_occurrences_have_one_interval():
+    pms = [_with(["config-change"], "a", "2024-01-01"), _with(["config-change"], "b", "2024-01-31")]
+    stats = pattern_stats((P,), pms)[0]
+    assert (stats.first_seen, stats.last_seen) == (dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    assert stats.mean_interval_days == 30.0
+
+
 def test_top_services_keeps_five_and_breaks_ties_by_name():
     pms = [
         _with(["config-change"], "a", "2024-01-01", services=["f", "e", "d", "c", "b", "a", "z"]),

@@ -86,3 +86,40 @@ def templates_signature(dirs: list[Path]) -> tuple[tuple[str, int], ...]:
         if folder.is_dir():
             found += [(str(p), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*.html"))]
     return tuple(found)
+
+
+class ConversionCache:
+    """What Markdown made of a page in the last build, for `mkdocs serve` to reuse.
+
+    Keyed by the page, the exact Markdown handed to the converter, and a context of everything
+    else the conversion reads (the extensions and their settings, URL style, and the set of files
+    links are resolved against): any change there converts every page again. The record holds
+    the page's content and what the converter told MkDocs about it (table of contents, title,
+    anchors), as opaque values, so this module needs no MkDocs import.
+    """
+
+    def __init__(self) -> None:
+        self._context: Hashable = None
+        self._entries: dict[str, tuple[bytes, dict[str, object]]] = {}
+        self.hits = 0
+
+    def start(self, context: Hashable) -> None:
+        """Begin a build; a different context drops everything."""
+        if context != self._context:
+            self._entries.clear()
+            self._context = context
+        self.hits = 0
+
+    @staticmethod
+    def _digest(markdown: str) -> bytes:
+        return hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
+
+    def get(self, page: str, markdown: str) -> dict[str, object] | None:
+        entry = self._entries.get(page)
+        if entry is None or entry[0] != self._digest(markdown):
+            return None
+        self.hits += 1
+        return entry[1]
+
+    def put(self, page: str, markdown: str, record: dict[str, object]) -> None:
+        self._entries[page] = (self._digest(markdown), record)

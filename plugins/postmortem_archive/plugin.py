@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 
 from . import placeholders, search, urls
 from .archive import Archive
-from .cache import FragmentCache, ParseCache
+from .cache import ConversionCache, FragmentCache, ParseCache
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
@@ -58,6 +58,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Kept across `mkdocs serve` rebuilds (this object survives them; _reset does not touch these).
         self.parse_cache = ParseCache()
         self.fragments = FragmentCache()
+        self.conversions = ConversionCache()
+        # Unguessable, so a body cannot contain a placeholder; kept across serve rebuilds, because
+        # converted pages reused from the last build hold their placeholders.
+        self.token = secrets.token_hex(8)
         self._reset()
 
     def _reset(self) -> None:
@@ -77,7 +81,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Generated pages by src_uri. Their bodies are rendered in on_post_page, one page at a time,
         # so the HTML of every listing page is never held in memory at once.
         self.generated: dict[str, GeneratedPage] = {}
-        self.token = secrets.token_hex(8)  # unguessable, so a body cannot contain a placeholder
+        # Under `mkdocs serve`: pages whose conversion is reused (uri -> record), or to be recorded (uri -> Markdown).
+        self.reused: dict[str, dict[str, Any]] = {}
+        self.to_record: dict[str, str] = {}
+        self.conversion_context: object = None
         self.redactor: Redactor | None = None
         self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
         self.redacted_pages: set[str] = set()  # pages on_post_page redacted: the sweep skips them
@@ -198,7 +205,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         custom_dir = config.theme.custom_dir
         self.fragments.keep_only(archive.postmortems)
         site_key = (config.docs_dir, config.use_directory_urls, config.site_url, self.config.search)
-        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], self.fragments, site_key)
+        # Fragments are kept for the next build only under serve; a one-off build would just hold them.
+        fragments = self.fragments if self.is_serve else None
+        self.renderer = Renderer(archive, [custom_dir] if custom_dir else [], fragments, site_key)
 
         assets = [urls.ASSET_CSS, urls.ASSET_JS] + ([search.ASSET_CSS, search.ASSET_JS] if self.pagefind else [])
         for asset in assets:
@@ -319,11 +328,46 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         result = self._page_markdown(markdown, page)
-        if self.redactor is None:
-            return result
-        # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
-        page.meta = self.redactor.redact_value(page.meta)
-        return self.redactor.redact(markdown if result is None else result)
+        if self.redactor is not None:
+            # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
+            page.meta = self.redactor.redact_value(page.meta)
+            result = self.redactor.redact(markdown if result is None else result)
+        if self.is_serve and page.file.src_uri in self.by_src:
+            return self._reuse_conversion(result if result is not None else markdown, page, config, files)
+        return result
+
+    def _reuse_conversion(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Under serve, an unchanged postmortem is not converted again: Markdown gets an empty page
+        and on_page_content puts back what it made of this exact Markdown in the last build."""
+        if self.conversion_context is None:
+            self.conversion_context = (
+                repr(config.markdown_extensions),
+                repr(config.mdx_configs),
+                config.use_directory_urls,
+                hash(frozenset(f.src_uri for f in files)),
+            )
+            self.conversions.start(self.conversion_context)
+        record = self.conversions.get(page.file.src_uri, markdown)
+        if record is None:
+            self.to_record[page.file.src_uri] = markdown
+            return markdown
+        self.reused[page.file.src_uri] = record
+        return ""
+
+    def _restore_conversion(self, content: str, page: Page) -> str:
+        uri = page.file.src_uri
+        record = self.reused.pop(uri, None)
+        if record is not None:
+            for name, value in record.items():
+                if name != "content":
+                    setattr(page, name, value)
+            return str(record["content"])
+        markdown = self.to_record.pop(uri, None)
+        if markdown is not None:
+            names = ("toc", "_title_from_render", "present_anchor_ids", "links_to_anchors")
+            kept: dict[str, object] = {name: getattr(page, name) for name in names if hasattr(page, name)}
+            self.conversions.put(uri, markdown, {**kept, "content": content})
+        return content
 
     def _page_markdown(self, markdown: str, page: Page) -> str | None:
         if self.renderer is None:
@@ -360,6 +404,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return insert_header(pm.body, header, footer)
 
     def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        content = self._restore_conversion(content, page)
         inserts = self.inserts.pop(page.file.src_uri, None)
         uri = page.file.src_uri
         for placeholder, fragment in (inserts or {}).items():

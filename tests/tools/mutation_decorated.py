@@ -1,0 +1,180 @@
+"""Mutation testing of what mutmut leaves out: the bodies of decorated functions.
+
+mutmut 3 does not mutate a function with a decorator other than a lone @staticmethod or
+@classmethod (it would break its trampoline), so properties such as
+ActionReport.within_90_days, PatternStats.mean_interval_days or the model's field validators
+go untested by tests/tools/mutation.py. Cosmic Ray rewrites files on disk instead, so it can
+mutate them: this script runs it on a copy of the package (.mutation/cr/, git-ignored) and
+keeps only the mutants inside decorated functions, so the two tools together cover every
+function of the configured modules once.
+
+    python tests/tools/mutation_decorated.py                 # every module of [tool.mutmut] only_mutate
+    python tests/tools/mutation_decorated.py actions model    # some of them
+    python tests/tools/mutation_decorated.py --report         # the table of the last run
+
+Each mutant runs its module's unit tests in a fresh interpreter (MODULE_TESTS below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from mutation import EQUIVALENT, configured_modules
+
+REPO = Path(__file__).resolve().parents[2]
+STAGE = REPO / ".mutation" / "cr"
+PACKAGE = Path("plugins/postmortem_archive")
+# The fast tests that exercise each module (the same files mutmut uses, narrowed per module).
+MODULE_TESTS = {
+    "actions": ["test_units_actions.py", "test_units_figures.py", "test_units_exports.py"],
+    "exports": ["test_units_exports.py"],
+    "redact": ["test_units_redact.py"],
+    "leakcheck": ["test_units_redact.py"],
+    "lint": ["test_units_lint.py"],
+    "loader": ["test_units_loader.py"],
+    "recurrence": ["test_units_figures.py"],
+    "metrics": ["test_units_figures.py"],
+    "model": ["test_units_loader.py", "test_units_lint.py"],
+    "postmortem": ["test_units_figures.py", "test_units_redact.py"],
+}
+PLAIN = {"staticmethod", "classmethod"}  # alone, these mutmut does mutate
+
+
+def decorated_lines(path: Path) -> set[int]:
+    """Lines of the bodies of functions mutmut skips (decorated, other than a lone static/classmethod)."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not node.decorator_list:
+            continue
+        names = [d.id if isinstance(d, ast.Name) else None for d in node.decorator_list]
+        if len(names) == 1 and names[0] in PLAIN:
+            continue
+        lines.update(range(node.body[0].lineno, (node.end_lineno or node.body[-1].lineno) + 1))
+    return lines
+
+
+def stage() -> None:
+    """A fresh copy of the package, tests and pyproject; the sessions of other modules stay."""
+    for name in ("plugins", "tests"):
+        shutil.rmtree(STAGE / name, ignore_errors=True)
+    STAGE.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / PACKAGE, STAGE / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "tests", STAGE / "tests", ignore=shutil.ignore_patterns("__pycache__", "tools"))
+    shutil.copy2(REPO / "pyproject.toml", STAGE / "pyproject.toml")
+
+
+def cosmic_ray(*args: str) -> None:
+    exe = Path(sys.executable).with_name("cosmic-ray")
+    # The copy comes first on the path, ahead of the editable install of the real package.
+    env = {**os.environ, "PYTHONPATH": str(STAGE / "plugins"), "NO_MKDOCS_2_WARNING": "1"}
+    subprocess.run([str(exe), *args], cwd=STAGE, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def run(module: str) -> None:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    tests = " ".join(f"tests/{name}" for name in MODULE_TESTS[module])
+    config = STAGE / f"{module}.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{PACKAGE}/{module}.py"\n'
+        "timeout = 60.0\n"
+        "excluded-modules = []\n"
+        f'test-command = "{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:xdist {tests}"\n'
+        '[cosmic-ray.distributor]\nname = "local"\n',
+        encoding="utf-8",
+    )
+    session = STAGE / f"{module}.sqlite"
+    session.unlink(missing_ok=True)
+    cosmic_ray("init", config.name, session.name)
+    keep = decorated_lines(STAGE / PACKAGE / f"{module}.py")
+    skipped = WorkResult(output=None, test_outcome=None, diff=None, worker_outcome=WorkerOutcome.SKIPPED)
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in db.work_items:
+            if not any(m.start_pos[0] in keep for m in item.mutations):
+                db.set_result(item.job_id, skipped)
+    cosmic_ray("exec", config.name, session.name)
+
+
+def key(module: str, item: object) -> str:
+    m = item.mutations[0]  # type: ignore[attr-defined]
+    return f"cosmic-ray:{module}:{m.start_pos[0]}:{m.operator_name}:{m.occurrence}"
+
+
+def report(modules: list[str]) -> int:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    known = set(equivalent_names())
+    # Only mutants inside decorated functions: the rest are mutmut's (tests/tools/mutation.py).
+    print("| module | mutants | killed | equivalent | survived | other | killed of non-equivalent |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    total: Counter[str] = Counter()
+    left = []
+    for module in modules:
+        session = STAGE / f"{module}.sqlite"
+        c: Counter[str] = Counter()
+        if session.exists():
+            with use_db(str(session), WorkDB.Mode.open) as db:
+                for item, result in db.completed_work_items:
+                    if result.worker_outcome == WorkerOutcome.SKIPPED:
+                        continue
+                    if result.worker_outcome != WorkerOutcome.NORMAL:
+                        c["other"] += 1
+                        left.append(f"{key(module, item)}: {result.worker_outcome}")
+                    elif result.test_outcome == TestOutcome.KILLED:
+                        c["killed"] += 1
+                    elif key(module, item) in known:
+                        c["equivalent"] += 1
+                    else:
+                        c["survived"] += 1
+                        left.append(f"{key(module, item)}: survived\n{result.diff}")
+        total += c
+        print(_row(module, c))
+    print(_row("**all**", total))
+    if left:
+        print("\nNot killed (and not listed as equivalent):")
+        print("\n".join(left))
+    return 0
+
+
+def _row(label: str, c: Counter[str]) -> str:
+    all_ = sum(c.values())
+    real = all_ - c["equivalent"]
+    share = f"{100 * c['killed'] / real:.1f}%" if real else "-"
+    return f"| {label} | {all_} | {c['killed']} | {c['equivalent']} | {c['survived']} | {c['other']} | {share} |"
+
+
+def equivalent_names() -> list[str]:
+    lines = EQUIVALENT.read_text(encoding="utf-8").splitlines()
+    return [line.split(" ", 1)[0] for line in lines if line.startswith("cosmic-ray:")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help="module names, e.g. actions (default: every configured one)")
+    parser.add_argument("--report", action="store_true", help="only print the table of the last run")
+    args = parser.parse_args()
+    everything = configured_modules()
+    unknown = set(args.modules) - set(everything)
+    if unknown:
+        parser.error(f"not configured in [tool.mutmut] only_mutate: {', '.join(sorted(unknown))}")
+    modules = args.modules or everything
+    if not args.report:
+        stage()
+        for module in modules:
+            print(f"cosmic-ray: {module}", flush=True)
+            run(module)
+    return report(modules)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
