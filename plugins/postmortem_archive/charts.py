@@ -44,6 +44,17 @@ COMMON = {
 }
 
 
+# Longest label drawn in a chart; longer ones are cut with an ellipsis (the table under each chart
+# has them whole). pygal gives labels the room they ask for: a label wider than the chart (measured:
+# a 110-character service name) leaves a negative width, and pygal's title wrapping then loops
+# forever, growing memory until the build is killed.
+LABEL_CHARS = 40
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def _every(labels: list[str], most: int = 12) -> int:
     """Label every n-th point so at most `most` time labels show (all of them when few)."""
     return max(1, -(-len(labels) // most))
@@ -76,7 +87,7 @@ def stacked_bars(
     step = max(1, peak // 8)
     chart.y_labels = list(range(0, peak + step, step))  # whole incidents, not 0.1 steps
     for name, values in series.items():
-        chart.add(name, values)
+        chart.add(_label(name), values)
     return _render(chart, chart_id)
 
 
@@ -128,7 +139,7 @@ def horizontal_bars(chart_id: str, title: str, items: list[tuple[str, int]], *, 
     # Turned sideways, pygal's x axis holds the labels (left) and x_title names the values (bottom).
     options = {**COMMON, "height": height, "show_minor_x_labels": True}
     chart = pygal.HorizontalBar(title=title, x_title=value_title, show_legend=False, **options)
-    chart.x_labels = [label for label, _ in reversed(items)]
+    chart.x_labels = [_label(label) for label, _ in reversed(items)]
     chart.add(title, [value for _, value in reversed(items)])
     svg = _render(chart, chart_id)
     return svg.replace(
