@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -259,3 +260,13 @@ def test_group_overdue_counts_before_open_counts():
         ("b-one-overdue", 1, 1),
         ("a-many-open", 2, 0),
     ]
+
+
+def test_rows_tallies_and_reports_are_immutable_values():
+    # Every page and export of a build reads the same objects: none may change one for the others.
+    pm = make(action_items=[{"title": "t"}])
+    row = action_rows([pm], settings())[0]
+    report = ActionReport([row], TODAY)
+    for value, field in ((row, "overdue"), (report.overall, "total"), (report, "today")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
 from postmortem_archive.actions import ActionReport, action_rows
 from postmortem_archive.metrics import DurationRow, Metrics, months_between, percentile
@@ -197,3 +199,17 @@ def test_line_of_a_field_or_its_closest_parent():
     assert pm.line_of(("title",)) == 2
     assert pm.line_of(("action_items", 0, "owner")) == 6
     assert pm.line_of(("action_items", 3)) == 5
+
+
+def test_figures_and_postmortems_are_immutable_values():
+    # Every page of a build reads the same objects: none may change one for the others.
+    pm = make("a", date="2024-01-01", patterns=["config-change"])
+    stats = pattern_stats((P,), [pm])[0]
+    m = _metrics([pm])
+    row = DurationRow("2024-Q1", 1, 2.0, 3.0)
+    for value, field in ((stats, "years"), (m, "postmortems"), (row, "count"), (pm, "body")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, None)
+    for model, field in ((pm.meta, "title"), (pm.meta.people, "scribe")):
+        with pytest.raises(ValidationError, match="frozen"):
+            setattr(model, field, "x")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from postmortem_archive.lint import Finding, LintConfig, lint_file, summary
+import dataclasses
+
+import pytest
+
+from postmortem_archive.lint import RULES, Finding, LintConfig, lint_file, summary
 from postmortem_archive.settings import Settings
 
 HEAD = "---\ntitle: Cache outage\ndate: 2024-03-12\nseverity: SEV3\nsummary: The cache failed.\n"
@@ -353,3 +357,12 @@ def test_unknown_severity_is_a_schema_finding():
 def test_a_summary_of_the_wrong_type_is_pm000_not_pm501():
     (finding,) = lint(doc().replace("summary: The cache failed.", "summary: [a]"))
     assert finding.startswith("2024/x.md:5:1: error PM000 summary: Input should be a valid string")
+
+
+def test_rules_and_config_are_immutable_values():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        RULES["PM201"].level = "error"  # type: ignore[misc]
+    config = LintConfig()
+    assert hash(config.disable) == hash(frozenset())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.disable = frozenset({"PM201"})  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import hmac
@@ -349,3 +350,10 @@ def test_scan_default_exclusions_are_the_theme_assets(tmp_path: Path):
     site = _site(tmp_path, {f"assets/{d}/x": "sam" for d in ("javascripts", "stylesheets", "postmortems", "images")})
     site = _site(tmp_path, {"assets/other/x": "sam"})
     assert [(leak.path, leak.found) for leak in scan(site, r)] == [("assets/other/x", "sam")]
+
+
+def test_leaks_are_immutable_values():
+    leak = Leak("a.html", "Dana")
+    assert {leak, Leak("a.html", "Dana")} == {leak}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        leak.path = "b.html"  # type: ignore[misc]

@@ -1,12 +1,12 @@
-"""Mutation testing of what mutmut leaves out: the bodies of decorated functions.
+"""Mutation testing of what mutmut leaves out: decorated functions and code outside functions.
 
-mutmut 3 does not mutate a function with a decorator other than a lone @staticmethod or
-@classmethod (it would break its trampoline), so properties such as
-ActionReport.within_90_days, PatternStats.mean_interval_days or the model's field validators
-go untested by tests/tools/mutation.py. Cosmic Ray rewrites files on disk instead, so it can
-mutate them: this script runs it on a copy of the package (.mutation/cr/, git-ignored) and
-keeps only the mutants inside decorated functions, so the two tools together cover every
-function of the configured modules once.
+mutmut 3 mutates only inside functions, and not a function with a decorator other than a lone
+@staticmethod or @classmethod (it would break its trampoline), so properties such as
+ActionReport.within_90_days, PatternStats.mean_interval_days, the model's field validators and
+module or class-level values (field constraints, limits) go untested by tests/tools/mutation.py.
+Cosmic Ray rewrites files on disk instead, so it can mutate them: this script runs it on a copy
+of the package (.mutation/cr/, git-ignored) and drops the mutants mutmut already makes, so the
+two tools together cover each line of the configured modules once.
 
     python tests/tools/mutation_decorated.py                 # every module of [tool.mutmut] only_mutate
     python tests/tools/mutation_decorated.py actions model    # some of them
@@ -29,7 +29,7 @@ from pathlib import Path
 from mutation import EQUIVALENT, configured_modules
 
 REPO = Path(__file__).resolve().parents[2]
-STAGE = REPO / ".mutation" / "cr"
+STAGE = Path(os.environ.get("MUTATION_CR_STAGE", REPO / ".mutation" / "cr"))  # another copy for a parallel run
 PACKAGE = Path("plugins/postmortem_archive")
 # The fast tests that exercise each module (the same files mutmut uses, narrowed per module).
 MODULE_TESTS = {
@@ -41,23 +41,42 @@ MODULE_TESTS = {
     "loader": ["test_units_loader.py"],
     "recurrence": ["test_units_figures.py"],
     "metrics": ["test_units_figures.py"],
-    "model": ["test_units_loader.py", "test_units_lint.py"],
+    "model": ["test_units_loader.py", "test_units_lint.py", "test_units_figures.py"],
     "postmortem": ["test_units_figures.py", "test_units_redact.py"],
 }
 PLAIN = {"staticmethod", "classmethod"}  # alone, these mutmut does mutate
 
 
-def decorated_lines(path: Path) -> set[int]:
-    """Lines of the bodies of functions mutmut skips (decorated, other than a lone static/classmethod)."""
+def mutmut_lines(path: Path) -> set[int]:
+    """Lines mutmut mutates: bodies of top-level functions and methods that are not decorated (or only
+    with a lone @staticmethod/@classmethod), nested functions included."""
     lines: set[int] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not node.decorator_list:
-            continue
-        names = [d.id if isinstance(d, ast.Name) else None for d in node.decorator_list]
-        if len(names) == 1 and names[0] in PLAIN:
-            continue
-        lines.update(range(node.body[0].lineno, (node.end_lineno or node.body[-1].lineno) + 1))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    scopes = [tree.body] + [node.body for node in tree.body if isinstance(node, ast.ClassDef)]
+    for body in scopes:
+        for node in body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            names = [d.id if isinstance(d, ast.Name) else None for d in node.decorator_list]
+            if names and not (len(names) == 1 and names[0] in PLAIN):
+                continue
+            lines.update(range(node.body[0].lineno, (node.end_lineno or node.body[-1].lineno) + 1))
     return lines
+
+
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where type annotations are: with `from __future__ import annotations` they are never evaluated,
+    so changing `X | None` to `X & None` there changes nothing."""
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        found = []
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            found.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            found.append(node.returns)
+        for a in found:
+            spans.append(((a.lineno, a.col_offset), (a.end_lineno or a.lineno, a.end_col_offset or 0)))
+    return spans
 
 
 def stage() -> None:
@@ -95,11 +114,17 @@ def run(module: str) -> None:
     session = STAGE / f"{module}.sqlite"
     session.unlink(missing_ok=True)
     cosmic_ray("init", config.name, session.name)
-    keep = decorated_lines(STAGE / PACKAGE / f"{module}.py")
+    path = STAGE / PACKAGE / f"{module}.py"
+    mutmuts, annotations = mutmut_lines(path), annotation_spans(path)
+
+    def elsewhere(m: object) -> bool:
+        start = tuple(m.start_pos)  # type: ignore[attr-defined]
+        return start[0] in mutmuts or any(a <= start < b for a, b in annotations)
+
     skipped = WorkResult(output=None, test_outcome=None, diff=None, worker_outcome=WorkerOutcome.SKIPPED)
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in db.work_items:
-            if not any(m.start_pos[0] in keep for m in item.mutations):
+            if all(elsewhere(m) for m in item.mutations):
                 db.set_result(item.job_id, skipped)
     cosmic_ray("exec", config.name, session.name)
 
@@ -114,7 +139,7 @@ def report(modules: list[str]) -> int:
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     known = set(equivalent_names())
-    # Only mutants inside decorated functions: the rest are mutmut's (tests/tools/mutation.py).
+    # Only mutants outside mutmut's reach: the rest are mutmut's (tests/tools/mutation.py).
     print("| module | mutants | killed | equivalent | survived | other | killed of non-equivalent |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     total: Counter[str] = Counter()
