@@ -132,6 +132,17 @@ def test_only_articles_are_indexed(built: Site) -> None:
     assert records["/guide/"]["meta"]["title"] == "Writing guide"
 
 
+def test_pagefind_is_sent_only_the_article(built: Site) -> None:
+    page = (built.site / "2024" / "2024-02-10-cache-stampede" / "index.html").read_text()
+    part = search.indexed_part(page)
+    assert re.match(r'<html lang="en"[^>]*><body><div data-pagefind-body>', part), part[:200]
+    assert part.endswith("</div></body></html>")
+    assert "thundering herd" in part and "md-header" not in part and "md-nav" not in part
+    assert len(part) < len(page) / 2
+    unmarked = "<html><body><p>listing</p></body></html>"
+    assert search.indexed_part(unmarked) == unmarked
+
+
 def test_facets_are_filters_and_dates_sort(built: Site) -> None:
     db = by_url(built)["/2023/2023-05-01-db-outage/"]
     assert db["filters"] == {

