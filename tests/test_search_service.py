@@ -76,3 +76,33 @@ def test_an_aborted_build_leaves_no_process(tmp_path: Path) -> None:
     indexer.abort()
     assert index._process.poll() is not None, "the Pagefind process was stopped"
     assert not (tmp_path / "pagefind" / "2024" / "pagefind-entry.json").exists(), "a failed build writes no index"
+
+
+def test_a_dirty_build_still_indexes_every_page(tmp_path: Path) -> None:
+    """`mkdocs build --dirty` converts only changed pages; the index is made anew from all of them."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import Site, postmortem
+
+    site = Site(tmp_path)
+    for day in (1, 2, 3):
+        site.add(f"2024/2024-01-0{day}-a{day}.md", postmortem(title=f"Incident {day}", date=f"2024-01-0{day}"))
+    first = site.cli_build()
+    assert first.returncode == 0, first.stderr
+    before = records(site.site)
+    assert sum(len(urls) for urls in before.values()) == 3
+    time.sleep(1.1)  # MkDocs compares modification times in whole seconds on some file systems
+    site.add("2024/2024-01-02-a2.md", postmortem(title="Incident 2 renamed", date="2024-01-02"))
+    dirty = subprocess.run(  # not --strict: MkDocs warns that a dirty build is for development only
+        [sys.executable, "-m", "mkdocs", "build", "--dirty"], cwd=site.root, capture_output=True, text=True
+    )
+    assert dirty.returncode == 0, dirty.stderr
+    assert "Pagefind indexed" in dirty.stderr
+    assert records(site.site) == before, "unchanged pages are indexed from their built HTML"
+    titles = [
+        json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd") :])["meta"]["title"]
+        for path in (site.site / "pagefind").glob("*/fragment/*.pf_fragment")
+    ]
+    assert sorted(titles) == ["Incident 1", "Incident 2 renamed", "Incident 3"]

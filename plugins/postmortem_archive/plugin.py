@@ -55,6 +55,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def __init__(self) -> None:
         self.is_serve = False
+        self.dirty = False
         # Kept across `mkdocs serve` rebuilds (this object survives them; _reset does not touch these).
         self.parse_cache = ParseCache()
         self.fragments = FragmentCache()
@@ -101,6 +102,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
+        self.dirty = dirty  # MkDocs converts only changed pages; search still indexes them all
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._reset()  # `mkdocs serve` reuses this object across rebuilds
@@ -477,6 +479,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return
         indexer, self.indexer = self.indexer, None
         try:
+            if self.dirty:
+                indexer.add_unchanged()
             report = indexer.finish()
         except search.SearchIndexError as exc:
             raise PluginError(f"postmortems: search: {exc}") from None

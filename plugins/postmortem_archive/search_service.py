@@ -226,6 +226,7 @@ class StreamingIndexer:
         self._left = {bundle.name: len(bundle.paths) for bundle in bundles}
         self._open: dict[str, ServiceIndex] = {}
         self._all: list[ServiceIndex] = []
+        self._added: set[str] = set()
         self._cleared = False
 
     def add(self, dest_uri: str, html: str) -> None:
@@ -246,6 +247,19 @@ class StreamingIndexer:
         if self._left[bundle.name] == 0:
             index.write()
             del self._open[bundle.name]
+
+    def add_unchanged(self) -> int:
+        """Add planned pages that were not built this time from their HTML on disk (a `--dirty`
+        build converts only changed pages, but the index is made anew); returns how many."""
+        added = 0
+        for path in self._bundle_of:
+            built = self.site_dir / path
+            if path not in self._added and built.is_file():
+                text = built.read_text(encoding="utf-8")
+                if "data-pagefind-body" in text:  # a page the last build marked for search
+                    self.add(path, text)
+                    added += 1
+        return added
 
     def finish(self) -> IndexReport:
         """Write what is still open (pages that were planned but not built), wait for every bundle,
