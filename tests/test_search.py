@@ -200,6 +200,22 @@ def test_bundle_metadata_is_compacted(built: Site) -> None:
     assert sorted(numbers) == list(range(7)), "numbered once across all bundles"
 
 
+def test_a_new_postmortem_renames_only_its_bundles_pages(built: Site, tmp_path: Path) -> None:
+    """Page ids name fragment files that browsers cache: an id may never come to mean another page."""
+    site = Site(tmp_path)
+    for path, text in _fixture().items():
+        site.add(path, text)
+    site.add("2025/2025-08-01-new.md", postmortem(title="New one", date="2025-08-01"))
+    site.plugin_options.update(search_bundle_words=2 * search.HEADER_WORDS + 30)
+    site.build()
+
+    def names(of: Site, bundle: str) -> set[str]:
+        return {p.name for p in (of.site / "pagefind" / bundle).glob("*/*.pf_*") if p.parent.name != "filter"}
+
+    assert names(site, "2023") == names(built, "2023") and names(site, "2024") == names(built, "2024")
+    assert not names(site, "2025") & names(built, "2025"), "the changed bundle's fragments and chunks all renamed"
+
+
 def test_date_order_and_facets_files(built: Site) -> None:
     root = built.site / "pagefind"
     dates = {}
