@@ -230,15 +230,16 @@ def index_site(site_dir: Path, bundles: Sequence[Bundle], executable: Path | Non
 def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
     """Number the pages of all bundles across the site (short ids, date order in its own file) and
     write the facets' values and counts, so a search downloads no sort and no filter data it does
-    not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them)."""
+    not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them); they are
+    numbered oldest first, so a new postmortem (in the newest bundle) renames no older page."""
     if not bundles:
         return
     root = site_dir / BUNDLE_ROOT
     next_id = 0
-    orders: list[list[int]] = []
+    oldest_first: list[int] = []
     facets: dict[str, dict[str, int]] = {}
     try:
-        for bundle in bundles:
+        for bundle in reversed(bundles):
             directory = root / bundle.name
             for name, values in pagefind_files.filter_counts(directory).items():
                 into = facets.setdefault(name, {})
@@ -246,10 +247,9 @@ def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
                     into[value] = into.get(value, 0) + pages
             numbered, order = pagefind_files.compact(directory, next_id)
             next_id += numbered
-            orders.append(order)
+            oldest_first += order
     except (pagefind_files.FormatError, OSError, KeyError) as exc:
         raise SearchIndexError(f"unexpected Pagefind output (this plugin needs pagefind 1.5.x): {exc}") from exc
-    oldest_first = [page for order in reversed(orders) for page in order]
     (root / DATE_ORDER_FILE).write_text(json.dumps(oldest_first, separators=(",", ":")), encoding="utf-8")
     facets_json = json.dumps(facets, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     (root / FACETS_FILE).write_text(facets_json, encoding="utf-8")

@@ -99,7 +99,7 @@ def _row(label: str, c: Counter[str]) -> str:
     all_ = sum(c.values())
     other = all_ - c["killed"] - c["equivalent"] - c["survived"]
     real = all_ - c["equivalent"]
-    share = f"{100 * c['killed'] / real:.1f}%" if real else "-"
+    share = f"{100 * c['killed'] / real:.2f}%" if real else "-"
     return f"| {label} | {all_} | {c['killed']} | {c['equivalent']} | {c['survived']} | {other} | {share} |"
 
 

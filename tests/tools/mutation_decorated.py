@@ -149,7 +149,7 @@ def report(modules: list[str]) -> int:
 def _row(label: str, c: Counter[str]) -> str:
     all_ = sum(c.values())
     real = all_ - c["equivalent"]
-    share = f"{100 * c['killed'] / real:.1f}%" if real else "-"
+    share = f"{100 * c['killed'] / real:.2f}%" if real else "-"
     return f"| {label} | {all_} | {c['killed']} | {c['equivalent']} | {c['survived']} | {c['other']} | {share} |"
 
 
