@@ -267,32 +267,6 @@ def test_plan_bundles_boundaries() -> None:
         search.plan_bundles(pages, max_words=0)
 
 
-def test_odd_file_names_are_indexed_exactly(tmp_path: Path) -> None:
-    names = ["a{b,c}/index.html", "d[1]/index.html", "e*f?/index.html", "plain/index.html", "left-out/index.html"]
-    for name in names:
-        (tmp_path / name).parent.mkdir(parents=True)
-        (tmp_path / name).write_text(f"<html lang=en><body><main data-pagefind-body>{name} words</main></body></html>")
-    (tmp_path / "pagefind" / "stale").mkdir(parents=True)
-    report = search.index_site(tmp_path, [search.Bundle("all", tuple(names[:4]))])
-    assert report.pages == 4 and report.peak_rss_bytes > 0 and report.cpu_seconds > 0
-    assert not (tmp_path / "pagefind" / "stale").exists(), "the old index is removed first"
-    assert not (tmp_path / search.STAGING).exists(), "the staged pages are gone"
-    site = Site.__new__(Site)
-    site.site = tmp_path
-    assert sorted(r["url"] for r in site.pagefind_records()) == ["/a{b,c}/", "/d[1]/", "/e*f?/", "/plain/"]
-
-
-def test_pagefind_failure_is_a_clear_error(tmp_path: Path) -> None:
-    fake = tmp_path / "pagefind"
-    fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
-    fake.chmod(0o755)
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "index.html").write_text("<html></html>")
-    with pytest.raises(search.SearchIndexError, match=r"bundle x \(exit 3\):\nno such thing"):
-        search.index_bundle(tmp_path, search.Bundle("x", ("a/index.html",)), fake)
-    assert not (tmp_path / search.STAGING).exists()
-
-
 def test_file_urls_without_directory_urls(site: Site) -> None:
     site.add("2024/2024-01-01-a.md", postmortem(title="Flat URLs"))
     site.extra_config["use_directory_urls"] = False
