@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,11 @@ def require_chromium() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
         pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+
+def as_js_json(value: object) -> str:
+    """`value` as JavaScript's JSON.stringify writes it (no spaces), to compare inside the page."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -215,6 +215,8 @@ def test_report_order_is_the_documented_one(tmp_path: Path) -> None:
             action_items=[
                 {"title": "new done", "owner": "Dee", "team": "zeta", "status": "done", "due": "2026-10-10"},
                 {"title": "new open sooner", "owner": "Dee", "team": "gamma", "status": "open", "due": "2027-01-01"},
+                {"title": "new open later", "owner": "Eve", "team": "gamma", "status": "open", "due": "2027-05-01"},
+                {"title": "new open last", "owner": "Eve", "team": "gamma", "status": "open", "due": "2027-06-01"},
             ],
         ),
     )
@@ -226,6 +228,8 @@ def test_report_order_is_the_documented_one(tmp_path: Path) -> None:
         "mid overdue less",  # overdue since 2026-11-01
         "new open sooner",  # open, due 2027-01-01
         "mid open later",  # open, due 2027-03-01
+        "new open later",  # open, due 2027-05-01
+        "new open last",  # open, due 2027-06-01
         "new done",  # closed: incident 2026-10-01
         "mid wont",  # closed: incident 2025-06-01
         "old done",  # closed: incident 2024-01-01
@@ -234,9 +238,9 @@ def test_report_order_is_the_documented_one(tmp_path: Path) -> None:
     def tally(group: str) -> list[str]:
         return [tr.td.get_text() for tr in soup.select(f"table[data-group={group}] tbody tr")]
 
-    # Owners: Abe and Cal 1 overdue each (by name, case ignored), then bea (1 open), then Dee (1 open)...
-    assert tally("owner") == ["Abe", "Cal", "bea", "Dee"]
-    # Teams: Beta 1 overdue and 2 open, alpha 1 overdue and 1 open, gamma 1 open, zeta none open.
+    # Owners: Abe and Cal 1 overdue each (by name, case ignored), Eve 2 open, then bea and Dee 1 open each.
+    assert tally("owner") == ["Abe", "Cal", "Eve", "bea", "Dee"]
+    # Teams: Beta 1 overdue and 2 open, alpha 1 overdue and 1 open, gamma 3 open, zeta none open.
     assert tally("team") == ["Beta", "alpha", "gamma", "zeta"]
     assert tally("quarter") == ["2024-Q1", "2025-Q2", "2026-Q4"]  # oldest first
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Site
-from site_browser import CHROMIUM, require_chromium, serve
+from site_browser import CHROMIUM, as_js_json, require_chromium, serve
 from test_site_build import FIXTURE
 
 require_chromium()
@@ -78,7 +78,10 @@ def visible_titles(page) -> list[str]:
 def wait_titles(page, titles: list[str]) -> None:
     """Filtering and sorting fetch the list's JSON first: wait until the table shows `titles`."""
     try:
-        page.wait_for_function(f"JSON.stringify({TITLES_JS}) === {json.dumps(json.dumps(titles))}", timeout=5000)
+        page.wait_for_function(
+            f"JSON.stringify({TITLES_JS}) === {json.dumps(as_js_json(titles))}",
+            timeout=5000,
+        )
     except sync_api.TimeoutError:
         assert visible_titles(page) == titles
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, Site, postmortem
-from site_browser import CHROMIUM, serve
+from site_browser import CHROMIUM, as_js_json, serve
 from test_browser import sync_api
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -75,7 +75,10 @@ ITEMS = "[...document.querySelectorAll('table.pm-action-table tbody .pm-item-tit
 
 def wait_for(page: Any, script: str, expected: list[str]) -> None:
     try:
-        page.wait_for_function(f"JSON.stringify({script}) === {json.dumps(json.dumps(expected))}", timeout=10000)
+        page.wait_for_function(
+            f"JSON.stringify({script}) === {json.dumps(as_js_json(expected))}",
+            timeout=10000,
+        )
     except sync_api.TimeoutError:
         assert page.evaluate(script) == expected
 

@@ -193,10 +193,13 @@ def compact(bundle: Path, first_id: int, sort: str = "date") -> tuple[int, list[
     numbered = 0
     order: list[int] = []
     for key, meta in zip(list(languages), list(metas(bundle)), strict=True):
-        # Pagefind names fragments by their content's hash: their list is the bundle's content (the
-        # metadata file itself also names filter chunks, which Pagefind writes in a random order).
-        tag = hashlib.sha256(" ".join(sorted(page[0] for page in meta.pages)).encode()).hexdigest()[:6]
         first = first_id + numbered
+        # Pagefind names fragments by their content's hash: their list, in order, is the bundle's
+        # content and page positions; with the first number, it changes whenever a name would
+        # come to mean another page. (The metadata file itself also names filter chunks, which
+        # Pagefind writes in a random order, so its hash would change from build to build.)
+        pages = " ".join(page[0] for page in meta.pages)
+        tag = hashlib.sha256(f"{first} {pages}".encode()).hexdigest()[:6]
         for position, page in enumerate(meta.pages):
             new = f"{tag}_{base36(first + position)}"
             (bundle / "fragment" / f"{page[0]}.pf_fragment").rename(bundle / "fragment" / f"{new}.pf_fragment")

@@ -15,14 +15,14 @@ from mkdocs.structure.files import File, Files, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import placeholders, search, urls
+from . import ahead, placeholders, search, urls
 from .archive import Archive
 from .cache import ConversionCache, FragmentCache, ParseCache
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
 from .listing import action_items_json, incidents_json
-from .loader import is_postmortem, load_all
+from .loader import LoadOne, is_postmortem, load_all, load_one
 from .navigation import archive_nav
 from .paginate import Pager
 from .postmortem import Postmortem
@@ -96,6 +96,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_indexed: set[str] = set()  # dest_uris of pages marked data-pagefind-body
         # Pagefind indexes each page as it is built, on the other core (None: not indexing).
         self.indexer: StreamingIndexer | None = None
+        # Postmortems' headers and footers rendered ahead on another core (None: rendered here).
+        self.ahead: ahead.Ahead[str, tuple[str, str]] | None = None
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -171,9 +173,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         # Validate before MkDocs cleans site_dir: a broken archive must not cost the last good site.
         docs = get_files(config)
         sources = [f for f in docs.documentation_pages() if is_postmortem(f.src_uri, self.settings)]
+        items = [(f.src_uri, f.content_bytes) for f in sources]
         try:
-            loader = self.parse_cache.loader(self.settings, config.docs_dir)
-            self.postmortems = load_all(((f.src_uri, f.content_bytes) for f in sources), self.settings, loader)
+            if self.is_serve:  # unchanged files come from the cache of the last build
+                loader = self.parse_cache.loader(self.settings, config.docs_dir)
+            else:  # half of the files parsed on the second core (ahead.split_map)
+                loader = self._load_in_parallel(items)
+            self.postmortems = load_all(items, self.settings, loader)
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
         for pm in self.postmortems:  # a warning, so `mkdocs build --strict` fails on a forgotten prompt
@@ -195,6 +201,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 )
             self.redactor = redactor
             self.postmortems = [redact_postmortem(pm, redactor) for pm in self.postmortems]
+
+    def _load_in_parallel(self, items: list[tuple[str, bytes]]) -> LoadOne:
+        raw_of, settings = dict(items), self.settings
+        results = ahead.split_map(list(raw_of), lambda src: load_one(src, raw_of[src], settings))
+        loaded = dict(zip(raw_of, results, strict=True))
+        return lambda src, raw, settings: loaded.pop(src) if src in loaded else load_one(src, raw, settings)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         postmortems = [pm for pm in self.postmortems if files.get_file_from_path(pm.src_path) is not None]
@@ -254,7 +266,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         if self.pagefind:
             self._plan_search(files, config)
+        self._render_ahead(files)
         return files
+
+    def _render_ahead(self, files: Files) -> None:
+        """Headers and footers of postmortems, in build order, on the second core (not under serve:
+        its rebuilds reuse them from the fragment cache, and its server threads make fork unsafe)."""
+        order = [f.src_uri for f in files.documentation_pages() if f.src_uri in self.by_src]
+        if self.is_serve or self.renderer is None or not ahead.usable(len(order)):
+            return
+        renderer, url_of, by_src = self.renderer, self.url_of, self.by_src
+
+        def fragments(src_uri: str) -> tuple[str, str]:
+            pm, link = by_src[src_uri], urls.Linker(url_of[src_uri], url_of)
+            return renderer.header(pm, link), renderer.footer(pm, link)
+
+        self.ahead = ahead.Ahead(order, fragments)
 
     def _plan_search(self, files: Files, config: MkDocsConfig) -> None:
         """Add the search page; choose the pages Pagefind indexes and their bundles."""
@@ -401,7 +428,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             meta["description"] = html.escape(pm.meta.summary)
         page.meta = meta
         header, footer = self._placeholder("header"), self._placeholder("footer")
-        self.inserts[pm.src_path] = {header: self.renderer.header(pm, link), footer: self.renderer.footer(pm, link)}
+        if self.ahead is not None:
+            made = self.ahead.get(pm.src_path)
+        else:
+            made = self.renderer.header(pm, link), self.renderer.footer(pm, link)
+        self.inserts[pm.src_path] = {header: made[0], footer: made[1]}
         # Our own split of the file, not MkDocs': the two can never disagree on where the body starts.
         return insert_header(pm.body, header, footer)
 
@@ -455,11 +486,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: search: {exc}") from None
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._stop_ahead()
         if self.indexer is not None:  # no Pagefind process outlives a failed build
             self.indexer.abort()
             self.indexer = None
 
+    def _stop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+            log.debug(f"headers and footers of {self.ahead.from_worker} postmortems were rendered on a second core")
+            self.ahead = None
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._stop_ahead()
         site_dir = Path(config.site_dir)
         if self.redactor is not None:
             sweep(site_dir, self.redactor, done=self.redacted_pages)

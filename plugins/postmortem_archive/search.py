@@ -1,14 +1,14 @@
-"""Pagefind search: what is indexed, in which bundles, and running the indexer (no MkDocs import).
+"""Pagefind search: what is indexed, in which bundles, and the bundles' finishing touches (no
+MkDocs import). `search_service.py` runs the indexer (the binary of `pagefind[bin]`).
 
-Pagefind's CLI (shipped as a binary by `pagefind[bin]`) reads the built HTML. Only pages
-carrying `data-pagefind-body` are indexed; the plugin puts it around the article of
+Only pages carrying `data-pagefind-body` are indexed; the plugin puts it around the article of
 postmortems and hand-written pages, never around listings.
 
 A Pagefind process holds the whole index of its bundle in memory: about 0.4 KB per word
 indexed (Pagefind 1.5.2 over synthetic postmortems: 3.8 GB for 9,907 pages of ~1,050 words in
 one bundle, 0.11 GB for 995 pages cut to ~200 words). So pages are indexed in bundles of at
-most `max_words` words, consecutive years together, one Pagefind process after another
-(9,907 pages: 3 bundles, 1.5 GB at most); the browser merges them with `mergeIndex` (merged
+most `max_words` words, consecutive years together, one Pagefind process each
+(9,907 pages: 3 bundles, 1.6 GB at most); the browser merges them with `mergeIndex` (merged
 bundles share the primary's WebAssembly; each costs a query one more word-index chunk, ~30 KB).
 """
 
@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,97 +144,19 @@ def remove_bundles(site_dir: Path) -> None:
         shutil.rmtree(target)
 
 
-def _run(command: list[str], cwd: str) -> tuple[int, str, int, float]:
-    """Run a process; (exit status, its output, its peak resident memory in bytes, its CPU seconds)."""
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode("utf-8", errors="replace")
-    cpu = usage.ru_utime + usage.ru_stime
-    return process.returncode, text, usage.ru_maxrss * 1024, cpu  # ru_maxrss is in KiB on Linux
-
-
-STAGING = ".pagefind-pages"  # under site_dir while indexing: the bundle's pages, hard-linked
-
-
-def _stage(site_dir: Path, paths: Sequence[str]) -> Path:
-    """A directory holding exactly the bundle's pages at their site paths (hard links: no copy, same
-    file system since it is inside site_dir). Pagefind takes URLs from these paths; a glob listing
-    thousands of exact paths silently matches nothing (measured at 9,907 with Pagefind 1.5.2)."""
-    stage = site_dir / STAGING
-    if stage.exists():
-        shutil.rmtree(stage)
-    for path in paths:
-        target = stage / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(site_dir / path, target)
-        except OSError:  # a file system without hard links
-            shutil.copyfile(site_dir / path, target)
-    return stage
-
-
-def index_bundle(site_dir: Path, bundle: Bundle, executable: Path | None = None) -> tuple[float, int]:
-    """Index one bundle's pages with the Pagefind CLI; (Pagefind's CPU seconds, its peak memory in bytes)."""
-    output = site_dir / BUNDLE_ROOT / bundle.name
-    stage = _stage(site_dir, bundle.paths)
-    config = {
-        "site": str(stage.resolve()),
-        "output_path": str(output.resolve()),
-        "include_characters": INCLUDE_CHARACTERS,
-        "exclude_selectors": list(EXCLUDE_SELECTORS),
-    }
-    try:
-        # A fresh working directory: Pagefind reads pagefind.{json,yml,toml} from there, so a stray
-        # config file cannot change what we index.
-        with tempfile.TemporaryDirectory(prefix="pagefind-") as cwd:
-            Path(cwd, "pagefind.json").write_text(json.dumps(config), encoding="utf-8")
-            code, text, peak, cpu = _run([str(executable or pagefind_executable()), "--quiet"], cwd)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if code != 0:
-        raise SearchIndexError(f"Pagefind failed on bundle {bundle.name} (exit {code}):\n{text.strip()}")
-    if not (output / "pagefind-entry.json").is_file():
-        raise SearchIndexError(f"Pagefind wrote no index for bundle {bundle.name}:\n{text.strip()}")
-    for name in UNUSED_FILES:
-        (output / name).unlink(missing_ok=True)
-    return cpu, peak
-
-
-def index_site(site_dir: Path, bundles: Sequence[Bundle], executable: Path | None = None) -> IndexReport:
-    """Replace the site's search index: remove the old one, index each bundle in turn, then make
-    the bundles smaller to download (`finish`)."""
-    start, own_cpu = time.perf_counter(), time.process_time()
-    remove_bundles(site_dir)
-    report = IndexReport(bundles=len(bundles))
-    for bundle in bundles:
-        bundle_start = time.perf_counter()
-        cpu, peak = index_bundle(site_dir, bundle, executable)
-        seconds = time.perf_counter() - bundle_start
-        report.pages += len(bundle.paths)
-        report.cpu_seconds += cpu
-        report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
-        report.per_bundle.append((bundle.name, len(bundle.paths), seconds, peak))
-    finish(site_dir, bundles)
-    report.seconds = report.after_build_seconds = time.perf_counter() - start
-    report.cpu_seconds += time.process_time() - own_cpu  # staging, cleaning up, finishing
-    return report
-
-
 def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
     """Number the pages of all bundles across the site (short ids, date order in its own file) and
     write the facets' values and counts, so a search downloads no sort and no filter data it does
-    not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them)."""
+    not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them); they are
+    numbered oldest first, so a new postmortem (in the newest bundle) renames no older page."""
     if not bundles:
         return
     root = site_dir / BUNDLE_ROOT
     next_id = 0
-    orders: list[list[int]] = []
+    oldest_first: list[int] = []
     facets: dict[str, dict[str, int]] = {}
     try:
-        for bundle in bundles:
+        for bundle in reversed(bundles):
             directory = root / bundle.name
             for name, values in pagefind_files.filter_counts(directory).items():
                 into = facets.setdefault(name, {})
@@ -246,10 +164,9 @@ def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
                     into[value] = into.get(value, 0) + pages
             numbered, order = pagefind_files.compact(directory, next_id)
             next_id += numbered
-            orders.append(order)
+            oldest_first += order
     except (pagefind_files.FormatError, OSError, KeyError) as exc:
         raise SearchIndexError(f"unexpected Pagefind output (this plugin needs pagefind 1.5.x): {exc}") from exc
-    oldest_first = [page for order in reversed(orders) for page in order]
     (root / DATE_ORDER_FILE).write_text(json.dumps(oldest_first, separators=(",", ":")), encoding="utf-8")
     facets_json = json.dumps(facets, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     (root / FACETS_FILE).write_text(facets_json, encoding="utf-8")

@@ -1,0 +1,128 @@
+"""Work done ahead on another core, in a forked process (no MkDocs import).
+
+MkDocs builds pages one at a time on one core. What the plugin adds to each postmortem page
+(its header and footer) depends only on the archive, which is complete before the first page is
+built, so a forked copy of the process can render them in page order while MkDocs converts
+Markdown, and the page takes its fragments when it gets there; the same for parsing half of the
+files while this process parses the other half. A result the worker has not delivered yet (it
+fell behind, it failed, or a key came out of order) is computed in this process instead: the
+output is the same either way, only where the work ran differs.
+
+Fork, not spawn: the child starts with the archive and the templates already in memory and
+inherits the function to run (a closure cannot be pickled). Fork is only safe while this process
+has no other thread, so callers start it outside `mkdocs serve` and before any thread of their
+own. Not `multiprocessing.Pool`: terminating a worker in the middle of sending a result can leave
+the pool's result thread waiting forever (seen here, once in a few builds); a plain fork, a pipe
+and our own reader thread can always be stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from typing import BinaryIO, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+CHUNK = 8  # results per message: few enough that the first ones come at once
+
+
+def usable(items: int, minimum: int = 50) -> bool:
+    """Worth a process and safe to fork: enough items, a second core, fork (Linux, macOS), and no
+    other thread in this process (a test runner's, a server's: a fork copies their locks too)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return items >= minimum and cores >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+
+
+class Ahead(Generic[K, V]):
+    """`compute(key)` for each key, in order, in a forked worker; `get` takes them as they come."""
+
+    def __init__(self, keys: Sequence[K], compute: Callable[[K], V]) -> None:
+        self._compute = compute
+        self._position = {key: index for index, key in enumerate(keys)}
+        self._done: dict[int, V] = {}
+        self._next = 0  # index of the next result the worker delivers
+        self._chunks: queue.SimpleQueue[list[V] | None] = queue.SimpleQueue()
+        self.from_worker = 0
+        read_end, write_end = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the worker: compute, send, and leave without running any cleanup
+            os.close(read_end)
+            try:
+                with os.fdopen(write_end, "wb") as out:
+                    for start in range(0, len(keys), CHUNK):
+                        pickle.dump([compute(key) for key in keys[start : start + CHUNK]], out)
+                        out.flush()
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        self._pipe: BinaryIO = os.fdopen(read_end, "rb")
+        self._reader = threading.Thread(target=self._read, name="postmortems-ahead", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        """Move the worker's results from the pipe to the queue (so the worker never waits on a
+        full pipe); a cut-off message (the worker failed or was stopped) ends the stream."""
+        try:
+            while True:
+                self._chunks.put(pickle.load(self._pipe))
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
+            pass
+        finally:
+            self._chunks.put(None)
+
+    def get(self, key: K) -> V:
+        index = self._position.get(key)
+        if index is not None:
+            self._collect(index)
+            if index in self._done:
+                self.from_worker += 1
+                return self._done.pop(index)
+        return self._compute(key)
+
+    def _collect(self, index: int) -> None:
+        """Take every result the worker has delivered up to `index`, without waiting for it."""
+        while self._next <= index:
+            try:
+                chunk = self._chunks.get_nowait()
+            except queue.Empty:
+                return  # behind: the caller computes this one itself
+            if chunk is None:  # the stream has ended: everything from here is computed by the caller
+                self._chunks.put(None)
+                self._next = len(self._position)
+                return
+            for value in chunk:
+                self._done[self._next] = value
+                self._next += 1
+        for stale in [i for i in self._done if i < index]:  # keys the caller computed itself
+            del self._done[stale]
+
+    def close(self) -> None:
+        """Stop the worker if it still runs, and the reader with it."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+            self._reader.join()
+            self._pipe.close()
+
+
+def split_map(keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
+    """[compute(k) for k in keys], the first half in a forked worker while this process does the
+    second; whatever the worker has not finished when this process gets to it is made here."""
+    if not usable(len(keys)):
+        return [compute(key) for key in keys]
+    half = len(keys) // 2
+    worker = Ahead(keys[:half], compute)
+    try:
+        second = [compute(key) for key in keys[half:]]
+        return [worker.get(key) for key in keys[:half]] + second
+    finally:
+        worker.close()
