@@ -193,3 +193,39 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
         toc = "nav.md-nav--secondary"
         assert str(served_page.select_one(toc)) == str(fresh_page.select_one(toc)), page
     assert sum("Retitled" in served.html(page).get_text() for page in pages) > 3  # not only on its own page
+
+
+def test_serve_reuses_generated_pages_while_only_bodies_change(tmp_path: Path) -> None:
+    """A body edit changes no list: every generated page is put back whole; a front-matter edit
+    renders them all again. Both rebuilds equal a clean build."""
+    files = dict(synthetic_postmortems(30))
+    served, fresh = Site(tmp_path / "served"), Site(tmp_path / "fresh")
+    for path, text in files.items():
+        served.add(path, text)
+    config = load_config(str(served.write_config()), strict=True)
+    config.plugins.on_startup(command="serve", dirty=False)
+    plugin = config.plugins["postmortems"]
+    edited = sorted(files)[4]
+    lists = ["incidents/", "action-items/", "metrics/", "services/", "tags/"]
+    try:
+        build(config)
+        generated = len(plugin.generated)
+        files[edited] = files[edited].replace("## Summary\n", "## Summary\n\nA body edit.\n", 1)
+        served.add(edited, files[edited])
+        build(load_config(str(served.write_config()), strict=True))
+        assert plugin.pages.hits == generated > 20
+        body_edit = {url: str(served.html(url).select_one("article")) for url in lists}
+        files[edited] = files[edited].replace("\ntitle: ", "\ntitle: Retitled ", 1)
+        served.add(edited, files[edited])
+        build(load_config(str(served.write_config()), strict=True))
+        assert plugin.pages.hits == 0, "a front-matter edit renders every generated page again"
+    finally:
+        config.plugins.on_shutdown()
+    for path, text in files.items():
+        fresh.add(path, text)
+    fresh.plugin_options["drafts"] = "include"  # serve previews drafts
+    fresh.build()
+    assert "Retitled" in served.html("incidents/").get_text()
+    for url in lists:
+        assert str(served.html(url).select_one("article")) == str(fresh.html(url).select_one("article")), url
+        assert body_edit[url] == str(fresh.html(url).select_one("article")).replace("Retitled ", ""), url

@@ -123,3 +123,42 @@ class ConversionCache:
 
     def put(self, page: str, markdown: str, record: dict[str, object]) -> None:
         self._entries[page] = (self._digest(markdown), record)
+
+
+class PageCache:
+    """Generated pages' final HTML from the last `mkdocs serve` build, reused while nothing they
+    show can have changed: the context holds the archive's data as exported (every postmortem's
+    front matter and figures, every action item, today's date), the settings, the templates, the
+    site's config and theme files and the set of pages; any change renders every page again.
+    Editing a postmortem's body, the usual change while writing one, changes none of them."""
+
+    def __init__(self) -> None:
+        self._context: Hashable = None
+        self._pages: dict[str, str] = {}
+        self.hits = 0
+
+    def start(self, context: Hashable) -> None:
+        if context != self._context:
+            self._pages.clear()
+            self._context = context
+        self.hits = 0
+
+    def get(self, page: str) -> str | None:
+        found = self._pages.get(page)
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def put(self, page: str, html: str) -> None:
+        self._pages[page] = html
+
+
+def files_signature(paths: list[Path]) -> tuple[tuple[str, bytes], ...]:
+    """(path, content hash) of these files and of every file under these folders (by content, not
+    mtime: an editor or a script that rewrites a file unchanged must not throw the pages away)."""
+    found = []
+    for path in paths:
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                found.append((str(file), hashlib.blake2b(file.read_bytes(), digest_size=16).digest()))
+    return tuple(found)

@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 
 from . import ahead, placeholders, search, urls
 from .archive import Archive
-from .cache import ConversionCache, FragmentCache, ParseCache
+from .cache import ConversionCache, FragmentCache, PageCache, ParseCache, files_signature
 from .config import OptionError, PostmortemsConfig, to_settings
 from .generate import GeneratedPage, export_files, generated_pages, insert_header
 from .leakcheck import scan
@@ -48,6 +48,8 @@ SALT_ENV = "POSTMORTEM_REDACTION_SALT"
 INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 ASSETS = Path(__file__).parent / "assets"
 THEME = Path(__file__).parent / "theme"  # partials for the Pagefind search box (header, search)
+REUSE = Path(__file__).parent / "reuse"  # under serve: the template of a generated page reused whole
+REUSED_TEMPLATE = "postmortems-reused.html"
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -60,6 +62,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.parse_cache = ParseCache()
         self.fragments = FragmentCache()
         self.conversions = ConversionCache()
+        self.pages = PageCache()
         # Unguessable, so a body cannot contain a placeholder; kept across serve rebuilds, because
         # converted pages reused from the last build hold their placeholders.
         self.token = secrets.token_hex(8)
@@ -86,6 +89,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.reused: dict[str, dict[str, Any]] = {}
         self.to_record: dict[str, str] = {}
         self.conversion_context: object = None
+        self.reused_pages: dict[str, str] = {}  # under serve: generated pages put back whole (uri -> HTML)
         self.redactor: Redactor | None = None
         self.static_assets: set[str] = set()  # theme and plugin assets: code, not content
         self.redacted_pages: set[str] = set()  # pages on_post_page redacted: the sweep skips them
@@ -117,6 +121,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
         self._configure_search(config)
+        if self.is_serve and str(REUSE) not in config.theme.dirs:
+            config.theme.dirs.append(str(REUSE))  # last: a site's own template of that name would win
         return config
 
     @property
@@ -262,12 +268,33 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         url = self.url_of.__getitem__
         for path, content in ((urls.INCIDENTS_JSON, incidents_json), (urls.ACTION_ITEMS_JSON, action_items_json)):
             self.url_of[path] = self._add(files, config, path, content(archive, url)).url
+        if self.is_serve:
+            self._start_page_cache(files, config, exported)
         self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         if self.pagefind:
             self._plan_search(files, config)
         self._render_ahead(files)
         return files
+
+    def _start_page_cache(self, files: Files, config: MkDocsConfig, exported: dict[str, str]) -> None:
+        """What generated pages show, as a key: any change in it renders them all again."""
+        data = [exported[urls.EXPORTS[name]] for name in ("postmortems_json", "action_items_json")]
+        # mkdocs.yml and the site's own theme overrides (installed themes do not change under serve).
+        watched = [Path(config.config_file_path)] if config.config_file_path else []
+        watched += [Path(config.theme.custom_dir)] if config.theme.custom_dir else []
+        if self.config.redact.roster:
+            watched.append(Path(self.config.redact.roster))
+        self.pages.start(
+            (
+                hash(tuple(data)),
+                repr(self.settings),
+                self.config.search,
+                self.redactor is not None,
+                files_signature(watched),
+                hash(tuple((f.src_uri, f.url) for f in files)),
+            )
+        )
 
     def _render_ahead(self, files: Files) -> None:
         """Headers and footers of postmortems, in build order, on the second core (not under serve:
@@ -404,6 +431,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         generated = self.generated.get(page.file.src_uri)
         if generated is not None:
             page.meta = generated.meta()
+            reused = self.pages.get(page.file.src_uri) if self.is_serve else None
+            if reused is not None:  # MkDocs renders a one-line template; on_post_page puts the page back
+                self.reused_pages[page.file.src_uri] = reused
+                page.meta["template"] = REUSED_TEMPLATE
             return None
         link = urls.Linker(page.url, self.url_of)
         if page.file.src_uri == urls.HOME and self.config.landing:
@@ -468,15 +499,25 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return search.article(content, title)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
-        generated = self.generated.get(page.file.src_uri)
+        uri = page.file.src_uri
+        reused = self.reused_pages.pop(uri, None)
+        if reused is not None:
+            if self.redactor is not None:
+                self.redacted_pages.add(page.file.dest_uri)  # redacted when it was made
+            return reused
+        generated = self.generated.get(uri)
         if generated is not None and self.renderer is not None:
             body = generated.body(self.renderer, urls.Linker(page.url, self.url_of))
-            output = _fill(output, page.file.src_uri, self._placeholder("body"), body)
+            output = _fill(output, uri, self._placeholder("body"), body)
         # The whole page as the theme rendered it: nav, title, meta tags.
-        if self.redactor is None:
-            return output if generated is not None else None
-        self.redacted_pages.add(page.file.dest_uri)
-        return self.redactor.redact(output)
+        if self.redactor is not None:
+            self.redacted_pages.add(page.file.dest_uri)
+            output = self.redactor.redact(output)
+        elif generated is None:
+            return None
+        if generated is not None and self.is_serve:
+            self.pages.put(uri, output)
+        return output
 
     def _search_add(self, dest_uri: str, html_text: str) -> None:
         assert self.indexer is not None
