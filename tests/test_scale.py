@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
 from conftest import REPO, Site, postmortem
 from postmortem_archive import paginate
+from postmortem_archive.plugin import PostmortemsPlugin
 from postmortem_archive.archive import SIMILAR_WINDOW, Archive
 from postmortem_archive.loader import load_one
 from postmortem_archive.settings import Settings
@@ -154,8 +156,9 @@ def test_first_views_are_small_and_further_pages_stay_out_of_search_and_nav(synt
         assert attrs["data-size"] == str(SIZE) and attrs["data-rows"].endswith("rows.json")
 
 
-def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path: Path) -> None:
-    """Like `mkdocs serve`: one plugin object, an edit, a rebuild; the result equals a fresh build."""
+def serving(tmp_path: Path) -> tuple[dict[str, str], Site, Site, MkDocsConfig, PostmortemsPlugin]:
+    """30 synthetic postmortems in a site configured as `mkdocs serve` does (its plugin object
+    survives rebuilds), and an empty site for the clean build to compare with."""
     files = dict(synthetic_postmortems(30))
     served, fresh = Site(tmp_path / "served"), Site(tmp_path / "fresh")
     for path, text in files.items():
@@ -163,6 +166,13 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     config = load_config(str(served.write_config()), strict=True)
     config.plugins.on_startup(command="serve", dirty=False)
     plugin = config.plugins["postmortems"]
+    assert isinstance(plugin, PostmortemsPlugin)
+    return files, served, fresh, config, plugin
+
+
+def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path: Path) -> None:
+    """Like `mkdocs serve`: one plugin object, an edit, a rebuild; the result equals a fresh build."""
+    files, served, fresh, config, plugin = serving(tmp_path)
     try:
         build(config)
         edited = sorted(files)[7]
@@ -198,13 +208,7 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
 def test_serve_reuses_generated_pages_while_only_bodies_change(tmp_path: Path) -> None:
     """A body edit changes no list: every generated page is put back whole; a front-matter edit
     renders them all again. Both rebuilds equal a clean build."""
-    files = dict(synthetic_postmortems(30))
-    served, fresh = Site(tmp_path / "served"), Site(tmp_path / "fresh")
-    for path, text in files.items():
-        served.add(path, text)
-    config = load_config(str(served.write_config()), strict=True)
-    config.plugins.on_startup(command="serve", dirty=False)
-    plugin = config.plugins["postmortems"]
+    files, served, fresh, config, plugin = serving(tmp_path)
     edited = sorted(files)[4]
     lists = ["incidents/", "action-items/", "metrics/", "services/", "tags/"]
     try:

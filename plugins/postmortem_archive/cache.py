@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 from .loader import LoadOne, load_one
 from .postmortem import Postmortem
@@ -88,19 +89,12 @@ def templates_signature(dirs: list[Path]) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
-class ConversionCache:
-    """What Markdown made of a page in the last build, for `mkdocs serve` to reuse.
-
-    Keyed by the page, the exact Markdown handed to the converter, and a context of everything
-    else the conversion reads (the extensions and their settings, URL style, and the set of files
-    links are resolved against): any change there converts every page again. The record holds
-    the page's content and what the converter told MkDocs about it (table of contents, title,
-    anchors), as opaque values, so this module needs no MkDocs import.
-    """
+class _BuildCache:
+    """Entries by page, valid for one context: a build whose context differs starts empty."""
 
     def __init__(self) -> None:
         self._context: Hashable = None
-        self._entries: dict[str, tuple[bytes, dict[str, object]]] = {}
+        self._entries: dict[str, Any] = {}
         self.hits = 0
 
     def start(self, context: Hashable) -> None:
@@ -109,6 +103,17 @@ class ConversionCache:
             self._entries.clear()
             self._context = context
         self.hits = 0
+
+
+class ConversionCache(_BuildCache):
+    """What Markdown made of a page in the last build, for `mkdocs serve` to reuse.
+
+    Keyed by the page, the exact Markdown handed to the converter, and a context of everything
+    else the conversion reads (the extensions and their settings, URL style, and the set of files
+    links are resolved against): any change there converts every page again. The record holds
+    the page's content and what the converter told MkDocs about it (table of contents, title,
+    anchors), as opaque values, so this module needs no MkDocs import.
+    """
 
     @staticmethod
     def _digest(markdown: str) -> bytes:
@@ -125,32 +130,21 @@ class ConversionCache:
         self._entries[page] = (self._digest(markdown), record)
 
 
-class PageCache:
+class PageCache(_BuildCache):
     """Generated pages' final HTML from the last `mkdocs serve` build, reused while nothing they
     show can have changed: the context holds the archive's data as exported (every postmortem's
     front matter and figures, every action item, today's date), the settings, the templates, the
     site's config and theme files and the set of pages; any change renders every page again.
     Editing a postmortem's body, the usual change while writing one, changes none of them."""
 
-    def __init__(self) -> None:
-        self._context: Hashable = None
-        self._pages: dict[str, str] = {}
-        self.hits = 0
-
-    def start(self, context: Hashable) -> None:
-        if context != self._context:
-            self._pages.clear()
-            self._context = context
-        self.hits = 0
-
     def get(self, page: str) -> str | None:
-        found = self._pages.get(page)
+        found: str | None = self._entries.get(page)
         if found is not None:
             self.hits += 1
         return found
 
     def put(self, page: str, html: str) -> None:
-        self._pages[page] = html
+        self._entries[page] = html
 
 
 def files_signature(paths: list[Path]) -> tuple[tuple[str, bytes], ...]:
