@@ -18,9 +18,9 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from conftest import REPO, Site, postmortem
 from postmortem_archive import paginate
-from postmortem_archive.plugin import PostmortemsPlugin
 from postmortem_archive.archive import SIMILAR_WINDOW, Archive
 from postmortem_archive.loader import load_one
+from postmortem_archive.plugin import PostmortemsPlugin
 from postmortem_archive.settings import Settings
 
 sys.path.insert(0, str(REPO / "benchmarks"))
