@@ -8,7 +8,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +230,13 @@ def _no_unexpected_warnings(caplog: pytest.LogCaptureFixture) -> Any:
 @pytest.fixture
 def text_of() -> Callable[[BeautifulSoup], str]:
     return lambda soup: " ".join(soup.get_text(" ").split())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, launched once per test module (`site_browser.chromium` finds it; without
+    it a test skips locally and fails under CI)."""
+    from site_browser import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_browser import chromium, offline_context, require_chromium, serve
+from site_browser import offline_context, require_chromium, serve
 
 require_chromium()
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -41,12 +41,6 @@ SERIOUS = {"serious", "critical"}
 def server(example_site: Path) -> Iterator[str]:
     with serve(example_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as browser:
-        yield browser
 
 
 def serious_violations(browser: object, url: str, scheme: str, width: int, ready: str | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import TODAY, Site, postmortem
 from postmortem_archive.slugs import slugify
-from site_browser import as_js_json, chromium, offline_context, require_chromium, serve
+from site_browser import as_js_json, offline_context, require_chromium, serve
 
 require_chromium()
 
@@ -95,12 +95,6 @@ def order(built: Site) -> list[str]:
 def server(built: Site) -> Iterator[str]:
     with serve(built.site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

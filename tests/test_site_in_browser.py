@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from site_browser import chromium, offline_context, require_chromium, serve
+from site_browser import offline_context, require_chromium, serve
 from test_accessibility import PAGES, READY
 
 require_chromium()
@@ -49,12 +49,6 @@ KEY_CELLS = """(names) => {
 def server(example_site: Path) -> Iterator[str]:
     with serve(example_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
