@@ -101,6 +101,17 @@ def test_known_names_match_without_accents_and_by_capitalised_parts():
     ]
 
 
+def test_a_name_part_written_with_its_accents_is_known_too():
+    text = doc(
+        "people:\n  scribe: José Núñez\n",
+        "## Summary\n\nNúñez accidentally deleted it.\nJosé broke the deploy.\n",
+    )
+    assert lint(text) == [
+        f"2024/x.md:12:1: error PM103 a person (Núñez) is given as the cause ('Núñez accidentally'): {CAUSE}",
+        f"2024/x.md:13:1: error PM103 a person (José) is given as the cause ('José broke'): {CAUSE}",
+    ]
+
+
 def test_roster_names_count_as_known():
     text = doc(body="## Summary\n\nKim Lee broke the deploy.\n")
     assert lint(text) == []

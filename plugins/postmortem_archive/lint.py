@@ -208,9 +208,10 @@ class _Causes:
         for name in names:
             # Only capitalised words are parts of a name ("payments team" and "and" are not).
             capitalised = {w.casefold() for w in re.split(r"[\s-]+", _fold_ascii(name)) if w[:1].isupper()}
-            for form in (name, _fold_ascii(name)):
-                variants.add(form)
-                variants.update(part for part in name_parts(form, keep) if part in capitalised)
+            parts = {part for part in name_parts(name, keep) if part in capitalised}  # folded: "nunez"
+            variants.update((name, _fold_ascii(name), *parts))
+            # Each part as written too ("Núñez"), since name_parts folds accents away.
+            variants.update(w for w in re.split(r"[\s-]+", name) if _fold_ascii(w).casefold() in parts)
         self.names = sorted(variants, key=len, reverse=True)
         if self.names:
             alternatives = "|".join(re.escape(n) for n in self.names)
