@@ -100,6 +100,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_indexed: set[str] = set()  # dest_uris of pages marked data-pagefind-body
         # Pagefind indexes each page as it is built, on the other core (None: not indexing).
         self.indexer: StreamingIndexer | None = None
+        self.search_html_tag = '<html lang="en">'
         # Postmortems' headers and footers rendered ahead on another core (None: rendered here).
         self.ahead: ahead.Ahead[str, tuple[str, str]] | None = None
 
@@ -334,6 +335,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_bundles = search.plan_bundles(candidates, self.config.search_bundle_words)
         if self._will_index:
             self.indexer = StreamingIndexer(Path(config.site_dir), self.search_bundles)
+            # Pagefind takes the language from the <html> tag (stemming); the theme's, as Material writes it.
+            self.search_html_tag = f'<html lang="{html.escape(str(config.theme.get("language") or "en"))}">'
 
     @property
     def _will_index(self) -> bool:
@@ -483,8 +486,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.indexer is not None and page.file.dest_uri in self.search_indexed:
             # Only the article, now: Pagefind indexes it on the other core while MkDocs converts the
             # remaining pages and renders the theme around all of them (a page is a tenth the bytes).
-            lang = html.escape(str(config.theme.get("language") or "en"))
-            self._search_add(page.file.dest_uri, f'<html lang="{lang}"><body>{content}</body></html>')
+            self._search_add(page.file.dest_uri, f"{self.search_html_tag}<body>{content}</body></html>")
         return content
 
     def _mark_for_search(self, content: str, page: Page) -> str:

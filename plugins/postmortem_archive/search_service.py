@@ -230,7 +230,8 @@ class StreamingIndexer:
         self._cleared = False
 
     def add(self, dest_uri: str, html: str) -> None:
-        """Index one built page (its final HTML); pages outside every bundle are ignored."""
+        """Index one page, as Pagefind should read it (the plugin sends `<html>` and the article
+        only); pages outside every bundle are ignored."""
         bundle = self._bundle_of.get(dest_uri)
         if bundle is None:
             return
@@ -242,7 +243,7 @@ class StreamingIndexer:
             output = (self.site_dir / bundle.url).resolve()
             index = self._open[bundle.name] = ServiceIndex(bundle.name, output, self.executable)
             self._all.append(index)
-        index.add(page_url(dest_uri), indexed_part(html))
+        index.add(page_url(dest_uri), html)
         self._left[bundle.name] -= 1
         if self._left[bundle.name] == 0:
             index.write()
@@ -257,7 +258,7 @@ class StreamingIndexer:
             if path not in self._added and built.is_file():
                 text = built.read_text(encoding="utf-8")
                 if "data-pagefind-body" in text:  # a page the last build marked for search
-                    self.add(path, text)
+                    self.add(path, indexed_part(text))
                     added += 1
         return added
 
