@@ -80,6 +80,12 @@ def report(modules: list[str]) -> int:
         counts[match["module"]][status] += 1
         if status not in ("killed", "equivalent"):
             left.append(f"{match['name']}: {status}")
+    print_table(modules, counts, left)
+    return 0
+
+
+def print_table(modules: list[str], counts: dict[str, Counter[str]], left: list[str]) -> None:
+    """The Markdown table of docs/mutation.md (a row per module and one for all), then what was not killed."""
     print("| module | mutants | killed | equivalent | survived | other | killed of non-equivalent |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     total: Counter[str] = Counter()
@@ -91,11 +97,10 @@ def report(modules: list[str]) -> int:
     if left:
         print("\nNot killed (and not listed as equivalent):")
         print("\n".join(left))
-    return 0
 
 
 def _row(label: str, c: Counter[str]) -> str:
-    # "killed" includes timeouts; "other" is what mutmut could not judge (no tests, suspicious, ...).
+    # "killed" includes timeouts; "other" is what the tool could not judge (no tests, suspicious, ...).
     all_ = sum(c.values())
     other = all_ - c["killed"] - c["equivalent"] - c["survived"]
     real = all_ - c["equivalent"]

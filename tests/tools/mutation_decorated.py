@@ -26,7 +26,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from mutation import EQUIVALENT, configured_modules
+from mutation import EQUIVALENT, configured_modules, print_table
 
 REPO = Path(__file__).resolve().parents[2]
 STAGE = Path(os.environ.get("MUTATION_CR_STAGE", REPO / ".mutation" / "cr"))  # another copy for a parallel run
@@ -140,13 +140,11 @@ def report(modules: list[str]) -> int:
 
     known = set(equivalent_names())
     # Only mutants outside mutmut's reach: the rest are mutmut's (tests/tools/mutation.py).
-    print("| module | mutants | killed | equivalent | survived | other | killed of non-equivalent |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    total: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {}
     left = []
     for module in modules:
         session = STAGE / f"{module}.sqlite"
-        c: Counter[str] = Counter()
+        c = counts[module] = Counter()
         if session.exists():
             with use_db(str(session), WorkDB.Mode.open) as db:
                 for item, result in db.completed_work_items:
@@ -162,20 +160,8 @@ def report(modules: list[str]) -> int:
                     else:
                         c["survived"] += 1
                         left.append(f"{key(module, item)}: survived\n{result.diff}")
-        total += c
-        print(_row(module, c))
-    print(_row("**all**", total))
-    if left:
-        print("\nNot killed (and not listed as equivalent):")
-        print("\n".join(left))
+    print_table(modules, counts, left)
     return 0
-
-
-def _row(label: str, c: Counter[str]) -> str:
-    all_ = sum(c.values())
-    real = all_ - c["equivalent"]
-    share = f"{100 * c['killed'] / real:.2f}%" if real else "-"
-    return f"| {label} | {all_} | {c['killed']} | {c['equivalent']} | {c['survived']} | {c['other']} | {share} |"
 
 
 def equivalent_names() -> list[str]:
