@@ -87,27 +87,167 @@ def test_split_map_and_its_guards() -> None:
     assert out == "True True\nFalse False", "no fork with another thread running, nor for a few items"
 
 
-def test_a_parallel_build_equals_a_serial_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real command (parses and renders ahead on a second core) against a build with the
-    worker turned off (everything in one process)."""
-    parallel, serial = Site(tmp_path / "parallel"), Site(tmp_path / "serial")
-    for path, text in synthetic_postmortems(120):
-        parallel.add(path, text)
-        serial.add(path, text)
-    result = parallel.cli_build("--verbose")
-    assert result.returncode == 0, result.stderr
-    # How many came from the worker depends on the machine's load; that it ran does not.
-    assert re.search(r"headers and footers of \d+ postmortems were rendered on a second core", result.stderr)
-    monkeypatch.setattr(ahead, "usable", lambda *args, **kwargs: False)
-    serial.build()
+def test_split_does_every_key_once_from_both_ends() -> None:
+    out = run_alone("""
+        import os, time
+        from postmortem_archive import ahead
+        parent, done = os.getpid(), []
+        def work(k):
+            time.sleep(0.005)
+            return (k, os.getpid())
+        split = ahead.Split(list(range(300)), work)
+        time.sleep(0.5)  # the worker starts from the end meanwhile
+        here = []
+        for k in range(300):
+            taken, value = split.take(k)
+            if taken:
+                assert value[0] == k and value[1] != parent, value
+            else:
+                time.sleep(0.002)
+                here.append(k)
+        split.close()
+        assert here == list(range(len(here))), "this process did a prefix, the worker the rest"
+        print(split.from_worker + len(here), split.from_worker >= 100, len(here) > 0)
+    """)
+    assert out == "300 True True"
+
+
+def test_split_redoes_what_the_worker_failed_or_never_finished() -> None:
+    out = run_alone("""
+        import os, time
+        from postmortem_archive import ahead
+        parent = os.getpid()
+        def work(k):
+            if k == 95:
+                raise RuntimeError("only in the worker")
+            if k == 90:
+                os._exit(3)  # the worker dies in the middle of a key it claimed
+            return k
+        split = ahead.Split(list(range(100)), work)
+        time.sleep(1)
+        taken = [split.take(k) for k in range(100)]
+        split.close()
+        from_worker = [k for k, (ok, value) in enumerate(taken) if ok]
+        assert all(value == k for k, (ok, value) in enumerate(taken) if ok)
+        print(from_worker)
+    """)
+    assert out == str([91, 92, 93, 94, 96, 97, 98, 99]), "95 failed and 90 died in the worker: both done here"
+
+
+def test_split_stops_a_stuck_worker() -> None:
+    out = run_alone("""
+        import os, time
+        from postmortem_archive import ahead
+        ahead.STALL_SECONDS = 0.5
+        split = ahead.Split(list(range(10)), lambda k: time.sleep(60))
+        time.sleep(0.3)
+        start = time.perf_counter()
+        print([split.take(k) for k in range(10)] == [(False, None)] * 10, time.perf_counter() - start < 5)
+        split.close()
+    """)
+    assert out == "True True"
+
+
+def _same_html(serial: Path, parallel: Path) -> int:
+    """Every file of the serial site (Pagefind's bundles aside) is byte for byte in the parallel one."""
     compared = 0
-    for page in serial.site.rglob("*.html"):
-        if "pagefind" in page.parts:
+    for page in serial.rglob("*"):
+        if page.is_dir() or "pagefind" in page.parts:
             continue
-        twin = parallel.site / page.relative_to(serial.site)
+        twin = parallel / page.relative_to(serial)
         assert filecmp.cmp(page, twin, shallow=False), page
         compared += 1
-    assert compared > 120
+    return compared
+
+
+# `mkdocs build` in which MkDocs' process leaves every page to the worker (it waits until the
+# worker has claimed each one), so the worker's path is taken for all pages, whatever the load.
+WORKER_TAKES_ALL = """
+import sys, time
+from postmortem_archive import ahead
+take = ahead.Split.take
+def wait_for_the_worker(self, key):
+    index, deadline = self._position.get(key), time.monotonic() + 60
+    while index is not None and self._claims[index] == self.FREE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return take(self, key)
+ahead.Split.take = wait_for_the_worker
+from mkdocs.__main__ import cli
+sys.argv = ["mkdocs", "build", "--strict", "--verbose"]
+cli()
+"""
+
+
+@pytest.mark.parametrize(
+    ("search", "share"), [("pagefind", "mixed"), ("material", "mixed"), ("material", "worker-takes-all")]
+)
+def test_a_parallel_build_equals_a_serial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search: str, share: str
+) -> None:
+    """The real command (parses, renders headers and builds pages on a second core) against a
+    build with the workers turned off (everything in one process): every file the same, Material's
+    search index included (the worker's entries put into MkDocs' process in page order)."""
+    parallel, serial = Site(tmp_path / "parallel"), Site(tmp_path / "serial")
+    for site in (parallel, serial):
+        site.plugin_options["search"] = search
+        site.plugin_options["redact"] = {"enabled": True}  # the worker redacts the pages it builds
+        for path, text in synthetic_postmortems(120):
+            site.add(path, text)
+    if share == "mixed":  # as it comes: how much each side does depends on the machine's load
+        result = parallel.cli_build("--verbose")
+    else:
+        parallel.write_config()
+        run = [sys.executable, "-c", WORKER_TAKES_ALL]
+        result = subprocess.run(run, cwd=parallel.root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"headers and footers of \d+ postmortems were rendered on a second core", result.stderr)
+    built = re.search(r"(\d+) pages were built on a second core(?: \((\d+) indexed there)?", result.stderr)
+    assert built, result.stderr
+    monkeypatch.setattr(ahead, "usable", lambda *args, **kwargs: False)
+    serial.build()
+    assert _same_html(serial.site, parallel.site) > 120 + 100  # postmortems and the generated pages
+    if share == "worker-takes-all":
+        pages = len(list(serial.site.rglob("*.html"))) - 1  # 404.html is a theme template, not a page
+        assert int(built.group(1)) == pages
+        assert int(built.group(2) or 0) > 120, "the postmortems' search entries were made in the worker"
+
+
+WARNING_HOOK = """
+import logging
+log = logging.getLogger("mkdocs.hooks.shout")
+
+def on_env(env, config, files):
+    last = list(files.documentation_pages())[-1].src_uri  # the page the worker takes first
+
+    def shout(uri):
+        if uri == last:
+            log.warning(f"shouting on {uri}")
+        return ""
+    env.filters["shout"] = shout
+    return env
+"""
+
+
+def test_a_warning_in_the_worker_is_logged_and_counted_by_mkdocs(tmp_path: Path) -> None:
+    """A page that logs a warning while the worker builds it (here: the last page, which the worker
+    takes first) is built again in MkDocs' own process: the warning is printed once and
+    `--strict` fails on it, as it does without the worker."""
+    site = Site(tmp_path)
+    for path, text in synthetic_postmortems(80):
+        site.add(path, text)
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ page.file.src_uri | shout }}{{ super() }}{% endblock %}',
+        encoding="utf-8",
+    )
+    (tmp_path / "hooks.py").write_text(WARNING_HOOK, encoding="utf-8")
+    site.extra_config["theme"] = {"name": "material", "font": False, "custom_dir": "overrides"}
+    site.extra_config["hooks"] = ["hooks.py"]
+    result = site.cli_build("--verbose")
+    assert result.returncode != 0, "--strict stops on the warning"
+    assert len(re.findall(r"WARNING .*shouting on ", result.stderr)) == 1, result.stderr
+    assert re.search(r"\d+ pages were built on a second core", result.stderr), result.stderr
 
 
 def test_problems_found_in_the_worker_are_reported_like_any_other(tmp_path: Path) -> None:

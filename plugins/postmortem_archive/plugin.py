@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
 
+from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import File, Files, get_files
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
 
 from . import ahead, placeholders, search, urls
 from .archive import Archive
@@ -48,8 +51,11 @@ SALT_ENV = "POSTMORTEM_REDACTION_SALT"
 INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 ASSETS = Path(__file__).parent / "assets"
 THEME = Path(__file__).parent / "theme"  # partials for the Pagefind search box (header, search)
-REUSE = Path(__file__).parent / "reuse"  # under serve: the template of a generated page reused whole
+# A one-line template for pages whose HTML the plugin puts in whole: under serve, generated pages
+# reused from the last build; in a build, pages the second core built (ahead.Split).
+REUSE = Path(__file__).parent / "reuse"
 REUSED_TEMPLATE = "postmortems-reused.html"
+SearchEntries = list[dict[str, Any]]  # Material's search index entries of one page
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -103,6 +109,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_html_tag = '<html lang="en">'
         # Postmortems' headers and footers rendered ahead on another core (None: rendered here).
         self.ahead: ahead.Ahead[str, tuple[str, str]] | None = None
+        # Pages built on both cores (_split_pages); None: all built here, as MkDocs does.
+        self.split: ahead.Split[str, SearchEntries | None] | None = None
+        self.nav: Navigation | None = None
+        self.env: Any = None
+        self.page_templates: dict[str, tuple[str, Any]] = {}  # src_uri -> (template, meta's own value)
+        self.render_here: dict[str, str] = {}  # src_uri -> template MkDocs' process renders itself
+        self.render_context: dict[str, Any] = {}  # src_uri -> the context other plugins made for it
+        self.from_worker: set[str] = set()  # src_uris whose HTML the worker wrote
+        self.worker_indexed = 0  # pages whose entries in Material's search index the worker made
+        self.worker_entries: dict[str, tuple[SearchEntries, Any]] = {}  # src_uri -> (entries, meta's search)
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -122,7 +138,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
         self._configure_search(config)
-        if self.is_serve and str(REUSE) not in config.theme.dirs:
+        if str(REUSE) not in config.theme.dirs:
             config.theme.dirs.append(str(REUSE))  # last: a site's own template of that name would win
         return config
 
@@ -342,6 +358,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def _will_index(self) -> bool:
         return not self.is_serve or self.config.search_on_serve
 
+    @event_priority(-100)  # last: the worker forked here must see every plugin's changes to the environment
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.pagefind:
             env.globals["pm_search"] = {
@@ -349,7 +366,87 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "page": self.url_of.get(search.SEARCH_PAGE, "search/"),
                 "indexed": self._will_index,
             }
+        self.env = env
+        self._stop_ahead()  # every header and footer has been taken by now
+        self._split_pages(env, config, files)
         return env
+
+    def _split_pages(self, env: Any, config: MkDocsConfig, files: Files) -> None:
+        """Build pages on both cores: a forked worker builds them from the last one backwards,
+        writing each file, while MkDocs goes forwards (ahead.Split). For every page MkDocs renders
+        a one-line template; on_post_page then reads back the file the worker wrote, or renders the
+        page's real template here with the context MkDocs and the plugins made. Not under serve
+        (its rebuilds reuse, and its threads make fork unsafe) nor --dirty (MkDocs skips pages)."""
+        if self.is_serve or self.dirty or self.renderer is None or self.nav is None:
+            return
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        pages = {file.src_uri: file.page for file in doc_files if file.page is not None}
+        # Pagefind's readers only read their own pipes: the worker never touches them.
+        if not ahead.usable(len(pages), own_threads=("pagefind-",)):
+            return
+        templates = {uri: (p.meta.get("template", "main.html"), p.meta.get("template")) for uri, p in pages.items()}
+        nav, entries, warnings = self.nav, _material_search_entries(config), _WorkerWarnings()
+
+        def build(uri: str) -> SearchEntries | None:  # in the worker: MkDocs' _build_page, our on_post_page only
+            warnings.start()
+            page = pages[uri]
+            config._current_page, page.active, seen, indexed = page, True, warnings.count, len(entries or ())
+            try:
+                context = get_context(nav, doc_files, config, page)
+                template = env.get_template(templates[uri][0])
+                context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+                output = self._finish_page(template.render(context), page)
+                if warnings.count > seen:  # made again in MkDocs' own process, which logs them
+                    raise RuntimeError(f"{uri}: warnings while building the page")
+                write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
+                return None if entries is None else entries[indexed:]
+            finally:
+                page.active, config._current_page = False, None
+
+        self.split = ahead.Split(list(pages), build)
+        self.page_templates = templates
+        for page in pages.values():
+            page.meta["template"] = REUSED_TEMPLATE  # until on_page_context puts the page's own back
+
+    @event_priority(100)  # first: the other plugins see the page's own template in its meta
+    def _page_context_first(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        uri = page.file.src_uri
+        if self.split is None or uri not in self.page_templates:
+            return context
+        template, own = self.page_templates.pop(uri)
+        if own is None:
+            del page.meta["template"]
+        else:
+            page.meta["template"] = own
+        done, entries = self.split.take(uri)
+        if not done:
+            self.render_here[uri] = template
+            return context
+        self.from_worker.add(uri)
+        self.worker_indexed += bool(entries)
+        if entries is not None:  # Material's search takes the worker's entries instead of parsing the page again
+            self.worker_entries[uri] = (entries, page.meta.get("search"))
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        return context
+
+    @event_priority(-100)  # last: the context as the page's template gets it
+    def _page_context_last(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        uri = page.file.src_uri
+        if uri in self.render_here:
+            self.render_context[uri] = context
+        held = self.worker_entries.pop(uri, None)
+        if held is not None:
+            entries, own = held
+            if own is None:
+                del page.meta["search"]
+            else:
+                page.meta["search"] = own
+            index = _material_search_entries(config)
+            assert index is not None
+            index.extend(entries)
+        return context
+
+    on_page_context = CombinedEvent(_page_context_first, _page_context_last)
 
     def _check_pattern_pages(self, files: Files) -> None:
         for file in files.documentation_pages():
@@ -371,7 +468,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return file
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
-        return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
+        self.nav = archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
+        return self.nav
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
         # MkDocs would parse the front matter again with its pure-Python YAML loader (measured: a
@@ -500,7 +598,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_indexed.add(page.file.dest_uri)
         return search.article(content, title)
 
+    @event_priority(100)  # first: the other plugins' on_post_page get the whole page
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        uri = page.file.src_uri
+        if uri in self.from_worker:  # built on the other core, our own on_post_page included
+            self.from_worker.discard(uri)
+            if self.redactor is not None:
+                self.redacted_pages.add(page.file.dest_uri)
+            return Path(page.file.abs_dest_path).read_bytes().decode("utf-8")
+        template = self.render_here.pop(uri, None)
+        if template is not None:  # what MkDocs would have rendered, had the template not been swapped
+            output = self.env.get_template(template).render(self.render_context.pop(uri))
+        return self._finish_page(output, page)
+
+    def _finish_page(self, output: str, page: Page) -> str:
+        """Our part of on_post_page: a generated page's body, redaction, the serve page cache."""
         uri = page.file.src_uri
         reused = self.reused_pages.pop(uri, None)
         if reused is not None:
@@ -515,8 +627,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.redactor is not None:
             self.redacted_pages.add(page.file.dest_uri)
             output = self.redactor.redact(output)
-        elif generated is None:
-            return None
         if generated is not None and self.is_serve:
             self.pages.put(uri, output)
         return output
@@ -530,6 +640,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_ahead()
+        self._stop_split()
         if self.indexer is not None:  # no Pagefind process outlives a failed build
             self.indexer.abort()
             self.indexer = None
@@ -540,8 +651,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             log.debug(f"headers and footers of {self.ahead.from_worker} postmortems were rendered on a second core")
             self.ahead = None
 
+    def _stop_split(self) -> None:
+        if self.split is not None:
+            self.split.close()
+            indexed = f" ({self.worker_indexed} indexed there for Material's search)" if self.worker_indexed else ""
+            log.debug(f"{self.split.from_worker} pages were built on a second core{indexed}")
+            self.split = None
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._stop_ahead()
+        self._stop_split()
         site_dir = Path(config.site_dir)
         if self.redactor is not None:
             sweep(site_dir, self.redactor, done=self.redacted_pages)
@@ -579,3 +698,32 @@ def _fill(content: str, uri: str, placeholder: str, fragment: str) -> str:
     if placeholder not in content:
         raise PluginError(f"postmortems: {uri}: lost the placeholder for generated HTML")
     return content.replace(placeholder, fragment, 1)
+
+
+def _material_search_entries(config: MkDocsConfig) -> SearchEntries | None:
+    """The entries list of Material's search index (None without Material's search plugin)."""
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    entries = getattr(index, "entries", None)
+    return entries if isinstance(entries, list) and hasattr(index, "add_entry_from_context") else None
+
+
+class _WorkerWarnings:
+    """In the page-building worker: log records go nowhere (MkDocs' own process writes the build's
+    log and counts warnings for --strict); warnings and errors are counted, so a page that logs one
+    is built again in MkDocs' process instead, which logs it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._started = False
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+
+        def call_handlers(logger: logging.Logger, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                self.count += 1
+
+        logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]  # the worker's copy only
