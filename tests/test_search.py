@@ -257,10 +257,19 @@ def test_plan_bundles_boundaries() -> None:
     pages = [(f"{y}/{i}/index.html", y, 100) for y in (2020, 2021, 2022) for i in range(2)]
     pages += [(f"2023/{i}/index.html", 2023, 100) for i in range(5)] + [("guide/index.html", None, 50)]
     plan = search.plan_bundles(pages, max_words=400)
-    assert [(b.name, len(b.paths)) for b in plan] == [("2023", 6), ("2021-2022", 4), ("2020", 2)]
+    assert [(b.name, len(b.paths)) for b in plan] == [("2023", 6), ("2022", 2), ("2020-2021", 4)], (
+        "filled from the oldest"
+    )
     assert plan[0].paths[-1] == "guide/index.html", "pages without a year join the first bundle"
     assert [b.name for b in search.plan_bundles(pages, max_words=399)] == ["2023", "2022", "2021", "2020"]
-    assert [b.name for b in search.plan_bundles(pages)] == ["2020-2023"], "the default: one bundle"
+    assert [b.name for b in search.plan_bundles(pages)] == ["2020-2023"], "the default, for a small archive: one bundle"
+    # A large archive that fits in one bundle gets two, cut at the year nearest half of its words.
+    sizes = {2020: 30, 2021: 40, 2022: 50, 2023: 80}  # thousands of words
+    big = [(f"{y}/{i}/index.html", y, 1_000) for y, n in sizes.items() for i in range(n)]
+    assert [b.name for b in search.plan_bundles(big)] == ["2023", "2020-2022"]
+    assert [b.name for b in search.plan_bundles(big[:-1])] == ["2020-2023"], "below SPLIT_WORDS: one bundle"
+    assert [b.name for b in search.plan_bundles(big[:30] * 7)] == ["2020"], "one year is never cut"
+    assert [b.name for b in search.plan_bundles(big[:120] * 2)] == ["2022", "2020-2021"]
     assert search.plan_bundles([("guide/index.html", None, 9)]) == [search.Bundle("pages", ("guide/index.html",))]
     assert search.word_count("two words") == 2 + search.HEADER_WORDS
     with pytest.raises(ValueError):

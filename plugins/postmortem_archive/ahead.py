@@ -26,7 +26,7 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import BinaryIO, Generic, TypeVar
 
 K = TypeVar("K")
@@ -39,21 +39,11 @@ WORKER_NICENESS = 19
 STALL_SECONDS = 60.0  # Split: a worker silent this long on a key it claimed is stopped, its keys done here
 
 
-def usable(items: int, minimum: int = 50, own_threads: Collection[str] = ()) -> bool:
+def usable(items: int, minimum: int = 50) -> bool:
     """Worth a process and safe to fork: enough items, a second core, fork (Linux, macOS), and no
-    other thread in this process (a test runner's, a server's: a fork copies their locks too).
-
-    `own_threads`: name prefixes of threads the caller started itself and knows the worker never
-    touches (readers blocked on a pipe of their own), which may run during the fork.
-    """
+    other thread in this process (a test runner's, a server's: a fork copies their locks too)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    others = [
-        thread
-        for thread in threading.enumerate()
-        if thread is not threading.main_thread() and not thread.name.startswith(tuple(own_threads))
-    ]
-    main_thread = threading.current_thread() is threading.main_thread()
-    return items >= minimum and cores >= 2 and hasattr(os, "fork") and main_thread and not others
+    return items >= minimum and cores >= 2 and hasattr(os, "fork") and threading.active_count() == 1
 
 
 class Ahead(Generic[K, V]):

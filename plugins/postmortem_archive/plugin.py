@@ -41,7 +41,7 @@ from .redact import (
     redact_postmortem,
 )
 from .render import Renderer, page_markdown
-from .search_service import StreamingIndexer
+from .search_indexer import StreamingIndexer
 from .settings import Settings
 from .sweep import sweep
 
@@ -381,8 +381,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         pages = {file.src_uri: file.page for file in doc_files if file.page is not None}
-        # Pagefind's readers only read their own pipes: the worker never touches them.
-        if not ahead.usable(len(pages), own_threads=("pagefind-",)):
+        if not ahead.usable(len(pages)):
             return
         templates = {uri: (p.meta.get("template", "main.html"), p.meta.get("template")) for uri, p in pages.items()}
         nav, entries, warnings = self.nav, _material_search_entries(config), _WorkerWarnings()

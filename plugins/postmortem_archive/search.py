@@ -1,5 +1,5 @@
 """Pagefind search: what is indexed, in which bundles, and the bundles' finishing touches (no
-MkDocs import). `search_service.py` runs the indexer (the binary of `pagefind[bin]`).
+MkDocs import). `search_indexer.py` runs the indexer (the binary of `pagefind[bin]`).
 
 Only pages carrying `data-pagefind-body` are indexed; the plugin puts it around the article of
 postmortems and hand-written pages, never around listings.
@@ -48,6 +48,9 @@ ASSET_JS = "assets/postmortems/search.js"
 ASSET_CSS = "assets/postmortems/search.css"
 HEADER_WORDS = 150  # the metadata header: badges, services, people, action items
 DEFAULT_MAX_WORDS = 4_000_000  # ~1.6 GB for the largest Pagefind process (0.4 KB per word)
+# An archive this large that fits in one bundle gets two, so indexing overlaps the build (~200
+# postmortems; below it the index takes well under a second). Costs a search one more chunk, ~30 KB.
+SPLIT_WORDS = 200_000
 FILTERS = ("severity", "status", "service", "team", "year", "pattern")
 
 
@@ -80,9 +83,14 @@ class IndexReport:
 def plan_bundles(pages: Iterable[tuple[str, int | None, int]], max_words: int = DEFAULT_MAX_WORDS) -> list[Bundle]:
     """Group pages (HTML path, year or None, words) into bundles of consecutive years, newest first.
 
-    Adjacent years share a bundle while its words stay within `max_words`; a year larger than
-    that is a bundle of its own (never split inside a year, so its name says what it holds).
-    Pages without a year (hand-written pages) join the first bundle.
+    Years are filled in from the oldest: a year joins the bundle before it while its words stay
+    within `max_words`; a year larger than that is a bundle of its own (never split inside a year,
+    so its name says what it holds). Pages without a year (hand-written pages) join the newest.
+
+    The build converts postmortems oldest first and indexes each bundle as soon as its last page is
+    in, so the newest bundle is the one indexed after all of them: filling from the oldest leaves
+    it the smallest, and an archive of `SPLIT_WORDS` or more that fits in one bundle gets two
+    (halves at a year boundary), the older indexed while the newer is still being converted.
     """
     if max_words < 1:
         raise ValueError("max_words must be at least 1")
@@ -95,19 +103,25 @@ def plan_bundles(pages: Iterable[tuple[str, int | None, int]], max_words: int = 
         else:
             by_year.setdefault(year, []).append(path)
             words[year] = words.get(year, 0) + count
+    years = sorted(by_year)
     groups: list[list[int]] = []
     size = 0
-    for year in sorted(by_year, reverse=True):
+    for year in years:
         if groups and size + words[year] <= max_words:
             groups[-1].append(year)
             size += words[year]
         else:
             groups.append([year])
             size = words[year]
+    total = sum(words.values())
+    if len(groups) == 1 and len(years) > 1 and total >= SPLIT_WORDS:
+        older = [sum(words[year] for year in years[:cut]) for cut in range(1, len(years))]
+        cut = 1 + min(range(len(older)), key=lambda i: abs(2 * older[i] - total))
+        groups = [years[:cut], years[cut:]]
     bundles = []
-    for years in groups:
-        name = str(years[0]) if len(years) == 1 else f"{years[-1]}-{years[0]}"
-        paths = [path for year in years for path in sorted(by_year[year])]
+    for group in reversed(groups):
+        name = str(group[0]) if len(group) == 1 else f"{group[0]}-{group[-1]}"
+        paths = [path for year in group for path in sorted(by_year[year])]
         bundles.append(Bundle(name, tuple(paths)))
     if undated:
         if bundles:

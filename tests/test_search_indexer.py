@@ -1,4 +1,4 @@
-"""Pagefind's service fed page by page (search_service): real Pagefind binary, real files."""
+"""Pagefind run bundle by bundle while the site builds (search_indexer): real Pagefind binary, real files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from postmortem_archive import search
-from postmortem_archive.search_service import ServiceIndex, StreamingIndexer, page_url
+from postmortem_archive.search_indexer import StreamingIndexer
 
 
 def records(site: Path) -> dict[str, list[str]]:
@@ -26,13 +26,6 @@ def page(words: str) -> str:
     return f"<html lang=en><body><nav>menu</nav>{body}</body></html>"
 
 
-def test_page_urls_match_the_cli() -> None:
-    assert page_url("2024/a/index.html") == "/2024/a/"
-    assert page_url("index.html") == "/"
-    assert page_url("2024/a.html") == "/2024/a.html"
-    assert page_url("a{b,c}/index.html") == "/a{b,c}/"
-
-
 def test_bundles_are_written_as_their_last_page_arrives(tmp_path: Path) -> None:
     names = ["2023/a{b,c}/index.html", "2023/d[1]/index.html", "2024/e*f?/index.html", "guide/index.html"]
     bundles = [search.Bundle("2024", (names[2], names[3])), search.Bundle("2023", (names[0], names[1]))]
@@ -42,8 +35,11 @@ def test_bundles_are_written_as_their_last_page_arrives(tmp_path: Path) -> None:
     assert (tmp_path / "pagefind" / "stale").exists() is False, "the old index goes before the first bundle opens"
     indexer.add("not/planned/index.html", page("ignored"))
     indexer.add(names[1], page("beta"))
+    (first,) = indexer._all
+    assert first.running or (tmp_path / "pagefind" / "2023" / "pagefind-entry.json").exists(), (
+        "2023 had all its pages: it is indexed without waiting for the end of the build"
+    )
     indexer.add(names[2], page("gamma"))
-    # 2023 had all its pages: it is written without waiting for the end of the build.
     report = indexer.finish()  # 2024 is still open (its guide page never came): written now
     assert report.pages == 3 and report.bundles == 2 and report.peak_rss_bytes > 0
     assert [(name, pages) for name, pages, _, _ in report.per_bundle] == [("2023", 2), ("2024", 1)]
@@ -62,20 +58,42 @@ def test_nothing_indexed_still_removes_the_old_index(tmp_path: Path) -> None:
 
 
 def test_a_failing_pagefind_is_a_clear_error(tmp_path: Path) -> None:
-    fake = tmp_path / "pagefind"
+    fake = tmp_path / "fake-pagefind"
     fake.write_text("#!/bin/sh\necho 'no such thing' >&2\nexit 3\n")
     fake.chmod(0o755)
-    with pytest.raises(search.SearchIndexError, match=r"bundle x:\n(.|\n)*no such thing"):
-        ServiceIndex("x", tmp_path / "out", fake)
-
-
-def test_an_aborted_build_leaves_no_process(tmp_path: Path) -> None:
-    indexer = StreamingIndexer(tmp_path, [search.Bundle("2024", ("a/index.html", "b/index.html"))])
+    indexer = StreamingIndexer(tmp_path / "site", [search.Bundle("x", ("a/index.html",))], fake)
     indexer.add("a/index.html", page("alpha"))
-    (index,) = indexer._all
+    with pytest.raises(search.SearchIndexError, match=r"exit 3\) while indexing bundle x:\n(.|\n)*no such thing"):
+        indexer.finish()
+    assert not (tmp_path / "site" / "pagefind").exists()
+
+
+def test_a_pagefind_that_writes_nothing_is_an_error(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-pagefind"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    indexer = StreamingIndexer(tmp_path / "site", [search.Bundle("x", ("a/index.html",))], fake)
+    indexer.add("a/index.html", page("alpha"))
+    with pytest.raises(search.SearchIndexError, match=r"wrote no index while indexing bundle x"):
+        indexer.finish()
+
+
+def test_an_aborted_build_leaves_no_process_and_no_index(tmp_path: Path) -> None:
+    slow = tmp_path / "slow-pagefind"
+    slow.write_text("#!/bin/sh\nsleep 60\n")
+    slow.chmod(0o755)
+    bundles = [search.Bundle("2024", ("a/index.html",)), search.Bundle("2023", ("b/index.html", "c/index.html"))]
+    indexer = StreamingIndexer(tmp_path, bundles, slow)
+    indexer.add("a/index.html", page("alpha"))  # 2024 is complete: its process starts
+    indexer.add("b/index.html", page("beta"))  # 2023 is not: staged only
+    started, staged = indexer._all
+    assert started.running and not staged.running
+    stage = started.stage.parent
+    assert (stage / "2023" / "b" / "index.html").is_file()
     indexer.abort()
-    assert index._process.poll() is not None, "the Pagefind process was stopped"
-    assert not (tmp_path / "pagefind" / "2024" / "pagefind-entry.json").exists(), "a failed build writes no index"
+    assert not started.running, "the Pagefind process was stopped"
+    assert not stage.exists(), "nothing staged is left behind"
+    assert not (tmp_path / "pagefind").exists(), "a failed build leaves no part of an index"
 
 
 def test_a_dirty_build_still_indexes_every_page(tmp_path: Path) -> None:
