@@ -96,7 +96,9 @@ def test_split_does_every_key_once_from_both_ends() -> None:
             time.sleep(0.005)
             return (k, os.getpid())
         split = ahead.Split(list(range(300)), work)
-        time.sleep(0.5)  # the worker starts from the end meanwhile
+        deadline = time.monotonic() + 60
+        while sum(split._claims) < 50 * split.WORKER and time.monotonic() < deadline:
+            time.sleep(0.01)  # the worker starts from the end meanwhile (whatever the machine's load)
         here = []
         for k in range(300):
             taken, value = split.take(k)
@@ -107,7 +109,7 @@ def test_split_does_every_key_once_from_both_ends() -> None:
                 here.append(k)
         split.close()
         assert here == list(range(len(here))), "this process did a prefix, the worker the rest"
-        print(split.from_worker + len(here), split.from_worker >= 100, len(here) > 0)
+        print(split.from_worker + len(here), split.from_worker >= 50, len(here) > 0)
     """)
     assert out == "300 True True"
 

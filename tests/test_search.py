@@ -319,6 +319,14 @@ def test_material_backend_keeps_lunr(site: Site) -> None:
     docs = site.search_index()["docs"]
     assert any("ZQX-9001" in d["text"] for d in docs)
     assert not (site.site / "pagefind").exists() and not (site.site / "search" / "index.html").exists()
+    # Material's search parsed the metadata header as plain text (a fraction of the parse), every
+    # word kept and none glued to the next; the page itself shows the header as it is.
+    (db,) = [d for d in docs if d["location"] == "2023/2023-05-01-db-outage/"]
+    assert db["text"].startswith("<p>SEV1 Final 2023-05-01 ") and "</p>" in db["text"]
+    assert "Action item Owner Due Status Type Priority Ticket" in db["text"]
+    page = site.html("2023/2023-05-01-db-outage/")
+    assert page.select_one(".pm-header table.pm-actions") is not None
+    assert "postmortems:" not in (site.site / "2023" / "2023-05-01-db-outage" / "index.html").read_text()
     soup = site.html("")
     assert soup.select_one("[data-md-component=search]") is not None, "Material's own search box"
     assert soup.select_one("[data-pm-search]") is None

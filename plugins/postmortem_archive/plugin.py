@@ -119,6 +119,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.from_worker: set[str] = set()  # src_uris whose HTML the worker wrote
         self.worker_indexed = 0  # pages whose entries in Material's search index the worker made
         self.worker_entries: dict[str, tuple[SearchEntries, Any]] = {}  # src_uri -> (entries, meta's search)
+        # With Material's search: postmortems' content while the search plugin parses a lighter one.
+        self.full_content: dict[str, str] = {}
 
     def _placeholder(self, name: str) -> str:
         return f"<!-- postmortems:{self.token}:{name} -->"
@@ -410,6 +412,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     @event_priority(100)  # first: the other plugins see the page's own template in its meta
     def _page_context_first(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         uri = page.file.src_uri
+        self._lighten_for_search(page)
         if self.split is None or uri not in self.page_templates:
             return context
         template, own = self.page_templates.pop(uri)
@@ -431,6 +434,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     @event_priority(-100)  # last: the context as the page's template gets it
     def _page_context_last(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         uri = page.file.src_uri
+        full = self.full_content.pop(uri, None)
+        if full is not None:  # the page as it is shown; Material's search strips its attributes from it too
+            page.content = search.MATERIAL_SEARCH_ATTRIBUTES.sub("", full) if "data-search-" in full else full
         if uri in self.render_here:
             self.render_context[uri] = context
         held = self.worker_entries.pop(uri, None)
@@ -446,6 +452,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return context
 
     on_page_context = CombinedEvent(_page_context_first, _page_context_last)
+
+    def _lighten_for_search(self, page: Page) -> None:
+        """With Material's search, its plugin parses a postmortem whose metadata header is plain
+        text (the same words, a fraction of the parse); `_page_context_last` puts the page back."""
+        start, end = self._placeholder("header-start"), self._placeholder("header-end")
+        parts = search.split_marked(page.content or "", start, end) if not self.pagefind else None
+        if parts is None:
+            return
+        before, header, after = parts
+        self.full_content[page.file.src_uri] = before + header + after
+        page.content = before + search.as_search_text(header) + after
 
     def _check_pattern_pages(self, files: Files) -> None:
         for file in files.documentation_pages():
@@ -571,9 +588,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         content = self._restore_conversion(content, page)
         inserts = self.inserts.pop(page.file.src_uri, None)
         uri = page.file.src_uri
+        header = self._placeholder("header")
         for placeholder, fragment in (inserts or {}).items():
             if self.pagefind and uri in self.pattern_pages:
                 fragment = search.ignored(fragment)  # a listing inside a hand-written page
+            if not self.pagefind and placeholder == header:  # marked for _lighten_for_search
+                fragment = f"{self._placeholder('header-start')}{fragment}{self._placeholder('header-end')}"
             content = _fill(content, uri, placeholder, fragment)
         if self.pagefind:
             content = self._mark_for_search(content, page)

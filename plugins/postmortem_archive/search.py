@@ -225,3 +225,26 @@ def indexed_part(page: str) -> str:
 def ignored(content: str) -> str:
     """Generated HTML inside an indexed page that is navigation, not content (listings)."""
     return f"<div data-pagefind-ignore>\n{content}\n</div>"
+
+
+TAG = re.compile(r"<[^>]*>")  # our own generated HTML: attribute values are escaped, so no ">" inside a tag
+MATERIAL_SEARCH_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")  # what Material's search removes
+
+
+def as_search_text(fragment: str) -> str:
+    """Generated HTML (the metadata header) as one paragraph of its text, for Material's search.
+
+    Material's search plugin parses every page with Python's HTMLParser; the header's badges,
+    chips and action-item table are a third of a postmortem's HTML and two thirds of that parse
+    (measured: 1.80 ms a page, 0.65 ms without the header). The same words as plain text, still
+    escaped HTML, parse in a fraction of that."""
+    return "<p>" + " ".join(TAG.sub(" ", fragment).split()) + "</p>"
+
+
+def split_marked(content: str, start: str, end: str) -> tuple[str, str, str] | None:
+    """(before, the part between the two marks, after), or None without both marks."""
+    first = content.find(start)
+    last = content.find(end, first + len(start)) if first >= 0 else -1
+    if last < 0:
+        return None
+    return content[:first], content[first + len(start) : last], content[last + len(end) :]
