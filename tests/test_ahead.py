@@ -265,3 +265,22 @@ def test_problems_found_in_the_worker_are_reported_like_any_other(tmp_path: Path
     assert result.returncode != 0
     assert f"{first}:" in result.stderr and "severity" in result.stderr
     assert f"{last}:" in result.stderr and "invalid YAML" in result.stderr
+
+
+def test_prompts_left_in_final_postmortems_are_found_on_both_cores(tmp_path: Path) -> None:
+    """A `TODO:` prompt in a final postmortem is a warning (so --strict fails), whether the file
+    was loaded (and looked through) in the worker or in MkDocs' own process."""
+    site = Site(tmp_path)
+    files = dict(synthetic_postmortems(60))
+    for path, text in files.items():
+        site.add(path, text)
+    first, last = min(files), max(files)  # the first half is loaded in the worker, the second here
+    for path in (first, last):
+        assert "\nstatus: final" in files[path]
+        site.add(path, files[path].replace("\n## Impact\n", "\n## Impact\n\nTODO: say who was affected.\n", 1))
+    result = site.cli_build()
+    assert result.returncode != 0
+    for path in (first, last):
+        assert re.search(rf"WARNING .*{re.escape(path)}:\d+: template placeholder left in the body", result.stderr), (
+            result.stderr
+        )

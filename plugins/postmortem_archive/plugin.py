@@ -28,8 +28,9 @@ from .listing import action_items_json, incidents_json
 from .loader import LoadOne, is_postmortem, load_all, load_one
 from .navigation import archive_nav
 from .paginate import Pager
+from .placeholders import Placeholder
 from .postmortem import Postmortem
-from .problems import ArchiveInvalid
+from .problems import ArchiveInvalid, Problem
 from .redact import (
     DEFAULT_KEEP,
     DEFAULT_SALT,
@@ -77,6 +78,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def _reset(self) -> None:
         self.settings = Settings()
         self.postmortems: list[Postmortem] = []
+        self.prompts: dict[str, list[Placeholder]] = {}  # src_path -> prompts in_final found while loading
         self.archive: Archive | None = None
         self.renderer: Renderer | None = None
         self.by_src: dict[str, Postmortem] = {}
@@ -208,7 +210,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         except ArchiveInvalid as exc:
             raise PluginError(f"postmortems: {exc.report()}") from None
         for pm in self.postmortems:  # a warning, so `mkdocs build --strict` fails on a forgotten prompt
-            for found in placeholders.in_final(pm):
+            prompts = self.prompts.pop(pm.src_path, None)
+            for found in placeholders.in_final(pm) if prompts is None else prompts:
                 log.warning(f"{pm.src_path}:{found.line}: {found.describe()} (status is final)")
         if self.config.redact.enabled:
             redactor = Redactor(
@@ -229,8 +232,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _load_in_parallel(self, items: list[tuple[str, bytes]]) -> LoadOne:
         raw_of, settings = dict(items), self.settings
-        results = ahead.split_map(list(raw_of), lambda src: load_one(src, raw_of[src], settings))
-        loaded = dict(zip(raw_of, results, strict=True))
+
+        def load(src: str) -> tuple[Postmortem | list[Problem], list[Placeholder]]:
+            # Prompts left in a final postmortem are looked for here too: half of them on the second core.
+            result = load_one(src, raw_of[src], settings)
+            return result, placeholders.in_final(result) if isinstance(result, Postmortem) else []
+
+        results = ahead.split_map(list(raw_of), load)
+        self.prompts = {src: prompts for src, (_, prompts) in zip(raw_of, results, strict=True)}
+        loaded = {src: result for src, (result, _) in zip(raw_of, results, strict=True)}
         return lambda src, raw, settings: loaded.pop(src) if src in loaded else load_one(src, raw, settings)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
