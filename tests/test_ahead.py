@@ -284,3 +284,54 @@ def test_prompts_left_in_final_postmortems_are_found_on_both_cores(tmp_path: Pat
         assert re.search(rf"WARNING .*{re.escape(path)}:\d+: template placeholder left in the body", result.stderr), (
             result.stderr
         )
+
+
+def test_background_work_and_its_failures(tmp_path: Path) -> None:
+    out = run_alone(f"""
+        import os, time
+        from pathlib import Path
+        from postmortem_archive import ahead
+        target = Path({str(tmp_path)!r}) / "made"
+        job = ahead.Background(lambda: target.write_text(str(os.getpid())))
+        print(job.wait(), target.read_text() != str(os.getpid()))
+        def fail():
+            raise RuntimeError("only in the worker")
+        print(ahead.Background(fail).wait())
+        slow = ahead.Background(lambda: time.sleep(60))
+        start = time.perf_counter()
+        slow.close()
+        print(time.perf_counter() - start < 30, slow.wait())
+    """)
+    assert out == "True True\nFalse\nTrue False", "done in a worker; a failure or a stop is reported as not done"
+
+
+# `mkdocs build` whose background worker fails at once: what it was to make is made in MkDocs' process.
+BACKGROUND_FAILS = """
+import sys
+from postmortem_archive import ahead
+class Failing(ahead.Background):
+    def __init__(self, work):
+        super().__init__(lambda: sys.exit(3))
+ahead.Background = Failing
+from mkdocs.__main__ import cli
+sys.argv = ["mkdocs", "build", "--strict", "--verbose"]
+cli()
+"""
+
+
+def test_exports_are_made_here_when_the_worker_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parallel, serial = Site(tmp_path / "parallel"), Site(tmp_path / "serial")
+    for site in (parallel, serial):
+        for path, text in synthetic_postmortems(60):
+            site.add(path, text)
+    parallel.write_config()
+    run = [sys.executable, "-c", BACKGROUND_FAILS]
+    result = subprocess.run(run, cwd=parallel.root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "the exports could not be made on a second core: making them here" in result.stderr
+    monkeypatch.setattr(ahead, "usable", lambda *args, **kwargs: False)
+    serial.build()
+    for name in ("postmortems.json", "action-items.json", "action-items.csv", "feed.xml"):
+        assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
+    for name in ("incidents/rows.json", "action-items/rows.json"):
+        assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name

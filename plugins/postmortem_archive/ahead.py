@@ -232,3 +232,34 @@ class Split(Generic[K, V]):
         if self._reader.is_alive() or not self._pipe.closed:
             self._reader.join()
             self._pipe.close()
+
+
+class Background:
+    """`work()` once, in a forked worker that leaves its results where they belong (files), at the
+    lowest priority; `wait` says whether it finished. If it did not, the caller does the work."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._pid = os.fork()
+        if self._pid == 0:
+            code = 1
+            try:
+                gc.freeze()
+                os.nice(WORKER_NICENESS)
+                work()
+                code = 0
+            finally:
+                os._exit(code)
+
+    def wait(self) -> bool:
+        if not self._pid:
+            return False
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def close(self) -> None:
+        """Stop the worker if it still runs."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self.wait()

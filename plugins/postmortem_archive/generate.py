@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -96,14 +97,15 @@ def insert_header(body: str, header: str, footer: str) -> str:
 
 def export_files(
     archive: Archive, url_of: Callable[[Postmortem], str], *, site_name: str, site_url: str, feed_url: str
-) -> dict[str, str]:
-    """Exports at the site root and their JSON Schemas: path -> content."""
+) -> dict[str, Callable[[], str]]:
+    """Exports at the site root and their JSON Schemas: path -> a function that makes its content
+    (the plugin makes the large ones on a second core while the build goes on)."""
     rows, today = archive.actions.rows, archive.settings.today
-    files = {
-        urls.EXPORTS["postmortems_json"]: exports.postmortems_json(archive.postmortems, rows, url_of, today),
-        urls.EXPORTS["action_items_json"]: exports.action_items_json(rows, url_of, today),
-        urls.EXPORTS["action_items_csv"]: exports.action_items_csv(rows, url_of),
-        urls.EXPORTS["feed"]: exports.atom_feed(
+    files: dict[str, Callable[[], str]] = {
+        urls.EXPORTS["postmortems_json"]: lambda: exports.postmortems_json(archive.postmortems, rows, url_of, today),
+        urls.EXPORTS["action_items_json"]: lambda: exports.action_items_json(rows, url_of, today),
+        urls.EXPORTS["action_items_csv"]: lambda: exports.action_items_csv(rows, url_of),
+        urls.EXPORTS["feed"]: lambda: exports.atom_feed(
             archive.postmortems,
             title=f"{site_name}: new postmortems",
             site_url=site_url,
@@ -113,5 +115,5 @@ def export_files(
         ),
     }
     for name, schema in exports.export_schemas().items():
-        files[f"{urls.SCHEMAS_DIR}/{name}"] = schema
+        files[f"{urls.SCHEMAS_DIR}/{name}"] = functools.partial(str, schema)
     return files

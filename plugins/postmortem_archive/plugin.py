@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +58,8 @@ THEME = Path(__file__).parent / "theme"  # partials for the Pagefind search box 
 # reused from the last build; in a build, pages the second core built (ahead.Split).
 REUSE = Path(__file__).parent / "reuse"
 REUSED_TEMPLATE = "postmortems-reused.html"
+# Exports large enough to make on the second core (every postmortem or action item in them).
+LARGE_EXPORTS = frozenset({*urls.EXPORTS.values(), urls.INCIDENTS_JSON, urls.ACTION_ITEMS_JSON})
 SearchEntries = list[dict[str, Any]]  # Material's search index entries of one page
 
 
@@ -111,6 +115,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search_html_tag = '<html lang="en">'
         # Postmortems' headers and footers rendered ahead on another core (None: rendered here).
         self.ahead: ahead.Ahead[str, tuple[str, str]] | None = None
+        # The large exports, written into site_dir by a forked worker (None: written by MkDocs).
+        self.exports_job: ahead.Background | None = None
+        self.export_writes: list[Callable[[], None]] = []  # what it does, done here if it fails
         # Pages built on both cores (_split_pages); None: all built here, as MkDocs does.
         self.split: ahead.Split[str, SearchEntries | None] | None = None
         self.nav: Navigation | None = None
@@ -284,27 +291,57 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         base = config.site_url or ""
         base = base if base.endswith("/") or not base else base + "/"
         pm_url = {f.src_uri: f.url for f in files if f.src_uri in self.by_src}
-        exported = export_files(
+        makers = export_files(
             archive,
             lambda pm: base + pm_url[pm.src_path],
             site_name=config.site_name,
             site_url=base,
             feed_url=base + urls.EXPORTS["feed"],
         )
-        for path, content in exported.items():
-            self._add(files, config, path, content)
-        self.url_of = {f.src_uri: f.url for f in files}
-        url = self.url_of.__getitem__
-        for path, content in ((urls.INCIDENTS_JSON, incidents_json), (urls.ACTION_ITEMS_JSON, action_items_json)):
-            self.url_of[path] = self._add(files, config, path, content(archive, url)).url
+        self._add_exports(files, config, makers)
+        self.url_of.update((f.src_uri, f.url) for f in files)
+        url = self.url_of.__getitem__  # every page's URL: the rows link to them
+        rows = {urls.INCIDENTS_JSON: incidents_json, urls.ACTION_ITEMS_JSON: action_items_json}
+        self._add_exports(files, config, {path: functools.partial(make, archive, url) for path, make in rows.items()})
+        self.url_of.update((f.src_uri, f.url) for f in files)
+        if self.export_writes:
+            writes = self.export_writes
+
+            def write_all() -> None:  # in the worker
+                for write in writes:
+                    write()
+
+            self.exports_job = ahead.Background(write_all)
         if self.is_serve:
-            self._start_page_cache(files, config, exported)
+            self._start_page_cache(files, config, {path: make() for path, make in makers.items()})
         self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         if self.pagefind:
             self._plan_search(files, config)
         self._render_ahead(files)
         return files
+
+    def _add_exports(self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]]) -> None:
+        """Add the exports. The large ones are made on the second core and written straight into
+        site_dir (MkDocs cleaned it before on_files, and copying a generated file onto itself is a
+        no-op it allows), unless under serve or without a core to spare."""
+        background = not self.is_serve and ahead.usable(len(self.by_src))
+        for path, make in makers.items():
+            if background and path in LARGE_EXPORTS:
+                self._check_free(files, path)
+                file = File.generated(config, path, abs_src_path=os.path.join(config.site_dir, path))
+                files.append(file)
+                self.export_writes.append(functools.partial(_write, file.abs_dest_path, make))
+            else:
+                self._add(files, config, path, make())
+
+    def _wait_for_exports(self) -> None:
+        """Before MkDocs copies files (right after on_env), the exports must be in site_dir."""
+        job, self.exports_job = self.exports_job, None
+        if job is not None and not job.wait():
+            log.debug("the exports could not be made on a second core: making them here")
+            for write in self.export_writes:
+                write()
 
     def _start_page_cache(self, files: Files, config: MkDocsConfig, exported: dict[str, str]) -> None:
         """What generated pages show, as a key: any change in it renders them all again."""
@@ -379,6 +416,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "indexed": self._will_index,
             }
         self.env = env
+        self._wait_for_exports()
         self._stop_ahead()  # every header and footer has been taken by now
         self._split_pages(env, config, files)
         return env
@@ -484,11 +522,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                     f"known: {', '.join(self.settings.taxonomy.ids)}"
                 )
 
-    def _add(self, files: Files, config: MkDocsConfig, src_uri: str, content: str) -> File:
+    def _check_free(self, files: Files, src_uri: str) -> None:
         if files.get_file_from_path(src_uri) is not None:
             raise PluginError(
                 f"postmortems: '{src_uri}' exists in docs_dir, but the plugin generates that page; rename or remove it"
             )
+
+    def _add(self, files: Files, config: MkDocsConfig, src_uri: str, content: str) -> File:
+        self._check_free(files, src_uri)
         file = File.generated(config, src_uri, content=content)
         files.append(file)
         return file
@@ -668,6 +709,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: search: {exc}") from None
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.exports_job is not None:
+            self.exports_job.close()
         self._stop_ahead()
         self._stop_split()
         if self.indexer is not None:  # no Pagefind process outlives a failed build
@@ -756,3 +799,10 @@ class _WorkerWarnings:
                 self.count += 1
 
         logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]  # the worker's copy only
+
+
+def _write(path: str, make: Callable[[], str]) -> None:
+    """Write a generated file's content where MkDocs would (text, UTF-8)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(make())
