@@ -298,7 +298,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             site_url=base,
             feed_url=base + urls.EXPORTS["feed"],
         )
-        self._add_exports(files, config, makers)
+        made = self._add_exports(files, config, makers)
         self.url_of.update((f.src_uri, f.url) for f in files)
         url = self.url_of.__getitem__  # every page's URL: the rows link to them
         rows = {urls.INCIDENTS_JSON: incidents_json, urls.ACTION_ITEMS_JSON: action_items_json}
@@ -313,7 +313,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
             self.exports_job = ahead.Background(write_all)
         if self.is_serve:
-            self._start_page_cache(files, config, {path: make() for path, make in makers.items()})
+            self._start_page_cache(files, config, made)  # under serve every export is made here
         self.hidden = set(self.by_src) | set(self.pattern_pages) | {p.src_uri for p in pages if not p.in_nav}
         self.nav_first = [p.src_uri for p in pages if p.in_nav]
         if self.pagefind:
@@ -321,11 +321,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._render_ahead(files)
         return files
 
-    def _add_exports(self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]]) -> None:
-        """Add the exports. The large ones are made on the second core and written straight into
-        site_dir (MkDocs cleaned it before on_files, and copying a generated file onto itself is a
-        no-op it allows), unless under serve or without a core to spare."""
+    def _add_exports(self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]]) -> dict[str, str]:
+        """Add the exports; returns the contents made here. The large ones are made on the second
+        core and written straight into site_dir (MkDocs cleaned it before on_files, and copying a
+        generated file onto itself is a no-op it allows), unless under serve or without a core to spare."""
         background = not self.is_serve and ahead.usable(len(self.by_src))
+        made: dict[str, str] = {}
         for path, make in makers.items():
             if background and path in LARGE_EXPORTS:
                 self._check_free(files, path)
@@ -333,7 +334,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 files.append(file)
                 self.export_writes.append(functools.partial(_write, file.abs_dest_path, make))
             else:
-                self._add(files, config, path, make())
+                made[path] = make()
+                self._add(files, config, path, made[path])
+        return made
 
     def _wait_for_exports(self) -> None:
         """Before MkDocs copies files (right after on_env), the exports must be in site_dir."""
