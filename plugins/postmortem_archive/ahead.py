@@ -46,7 +46,47 @@ def usable(items: int, minimum: int = 50) -> bool:
     return items >= minimum and cores >= 2 and hasattr(os, "fork") and threading.active_count() == 1
 
 
-class Ahead(Generic[K, V]):
+class _Forked:
+    """A forked worker process and, when it reports back, the thread that reads its pipe."""
+
+    _pid = 0
+    _reader: threading.Thread | None = None
+    _pipe: BinaryIO | None = None
+
+    def _fork(self, send: Callable[[BinaryIO], None], read: Callable[[BinaryIO], None], name: str) -> None:
+        """Fork a worker that runs `send` on its end of a pipe and leaves without any cleanup; a
+        thread of this process runs `read` on the other end."""
+        read_end, write_end = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:
+            os.close(read_end)
+            try:
+                with os.fdopen(write_end, "wb") as out:
+                    send(out)
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        self._pipe = pipe = os.fdopen(read_end, "rb")
+        self._reader = threading.Thread(target=read, args=(pipe,), name=name, daemon=True)
+        self._reader.start()
+
+    def _stop_worker(self) -> None:
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def close(self) -> None:
+        """Stop the worker if it still runs, and the reader with it."""
+        self._stop_worker()
+        if self._reader is not None:
+            self._reader.join()
+        if self._pipe is not None:
+            self._pipe.close()
+
+
+class Ahead(_Forked, Generic[K, V]):
     """`compute(key)` for each key, in order, in a forked worker; `get` takes them as they come."""
 
     def __init__(self, keys: Sequence[K], compute: Callable[[K], V]) -> None:
@@ -56,28 +96,20 @@ class Ahead(Generic[K, V]):
         self._next = 0  # index of the next result the worker delivers
         self._chunks: queue.SimpleQueue[list[V] | None] = queue.SimpleQueue()
         self.from_worker = 0
-        read_end, write_end = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:  # the worker: compute, send, and leave without running any cleanup
-            os.close(read_end)
-            try:
-                with os.fdopen(write_end, "wb") as out:
-                    for start in range(0, len(keys), CHUNK):
-                        pickle.dump([compute(key) for key in keys[start : start + CHUNK]], out)
-                        out.flush()
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        self._pipe: BinaryIO = os.fdopen(read_end, "rb")
-        self._reader = threading.Thread(target=self._read, name="postmortems-ahead", daemon=True)
-        self._reader.start()
 
-    def _read(self) -> None:
+        def send(out: BinaryIO) -> None:  # in the worker: compute in order, in chunks
+            for start in range(0, len(keys), CHUNK):
+                pickle.dump([compute(key) for key in keys[start : start + CHUNK]], out)
+                out.flush()
+
+        self._fork(send, self._read, "postmortems-ahead")
+
+    def _read(self, pipe: BinaryIO) -> None:
         """Move the worker's results from the pipe to the queue (so the worker never waits on a
         full pipe); a cut-off message (the worker failed or was stopped) ends the stream."""
         try:
             while True:
-                self._chunks.put(pickle.load(self._pipe))
+                self._chunks.put(pickle.load(pipe))
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):
             pass
         finally:
@@ -109,20 +141,6 @@ class Ahead(Generic[K, V]):
         for stale in [i for i in self._done if i < index]:  # keys the caller computed itself
             del self._done[stale]
 
-    def _stop_worker(self) -> None:
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
-
-    def close(self) -> None:
-        """Stop the worker if it still runs, and the reader with it."""
-        self._stop_worker()
-        if self._reader.is_alive() or not self._pipe.closed:
-            self._reader.join()
-            self._pipe.close()
-
 
 def split_map(keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
     """[compute(k) for k in keys], the first half in a forked worker while this process does the
@@ -138,7 +156,7 @@ def split_map(keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
         worker.close()
 
 
-class Split(Generic[K, V]):
+class Split(_Forked, Generic[K, V]):
     """Keys shared between this process and a forked worker, each done exactly once: the worker
     takes them from the last backwards, this process (`take`) usually from the first, and they
     meet wherever their speeds put them, so neither waits for the other and no split is guessed.
@@ -160,36 +178,28 @@ class Split(Generic[K, V]):
         self._ended = False
         self._changed = threading.Condition()
         self.from_worker = 0
-        read_end, write_end = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:  # the worker: claim from the end, work, report; leave without cleanup
-            os.close(read_end)
-            try:
-                gc.freeze()  # the inherited objects: a collection here would copy their pages for nothing
-                os.nice(WORKER_NICENESS)
-                with os.fdopen(write_end, "wb") as out:
-                    for index in reversed(range(len(keys))):
-                        with self._lock:
-                            if self._claims[index] != self.FREE:
-                                continue  # this process got here first (any order works; this one is fastest)
-                            self._claims[index] = self.WORKER
-                        try:
-                            result: tuple[int, bool, V | None] = (index, True, work(keys[index]))
-                        except Exception:
-                            result = (index, False, None)
-                        pickle.dump(result, out)
-                        out.flush()
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        self._pipe: BinaryIO = os.fdopen(read_end, "rb")
-        self._reader = threading.Thread(target=self._read, name="postmortems-split", daemon=True)
-        self._reader.start()
 
-    def _read(self) -> None:
+        def send(out: BinaryIO) -> None:  # in the worker: claim from the end, work, report
+            gc.freeze()  # the inherited objects: a collection here would copy their pages for nothing
+            os.nice(WORKER_NICENESS)
+            for index in reversed(range(len(keys))):
+                with self._lock:
+                    if self._claims[index] != self.FREE:
+                        continue  # this process got here first (any order works; this one is fastest)
+                    self._claims[index] = self.WORKER
+                try:
+                    result: tuple[int, bool, V | None] = (index, True, work(keys[index]))
+                except Exception:
+                    result = (index, False, None)
+                pickle.dump(result, out)
+                out.flush()
+
+        self._fork(send, self._read, "postmortems-split")
+
+    def _read(self, pipe: BinaryIO) -> None:
         try:
             while True:
-                index, ok, value = pickle.load(self._pipe)
+                index, ok, value = pickle.load(pipe)
                 with self._changed:
                     self._done[index] = (ok, value)
                     self._changed.notify_all()
@@ -219,22 +229,8 @@ class Split(Generic[K, V]):
         self.from_worker += ok
         return ok, value
 
-    def _stop_worker(self) -> None:
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
 
-    def close(self) -> None:
-        """Stop the worker if it still runs, and the reader with it."""
-        self._stop_worker()
-        if self._reader.is_alive() or not self._pipe.closed:
-            self._reader.join()
-            self._pipe.close()
-
-
-class Background:
+class Background(_Forked):
     """`work()` once, in a forked worker that leaves its results where they belong (files), at the
     lowest priority; `wait` says whether it finished. If it did not, the caller does the work."""
 
@@ -256,10 +252,3 @@ class Background:
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
         return os.waitstatus_to_exitcode(status) == 0
-
-    def close(self) -> None:
-        """Stop the worker if it still runs."""
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            self.wait()
