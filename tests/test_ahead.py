@@ -335,3 +335,23 @@ def test_exports_are_made_here_when_the_worker_fails(tmp_path: Path, monkeypatch
         assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
     for name in ("incidents/rows.json", "action-items/rows.json"):
         assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
+
+
+def test_the_garbage_collector_is_unfrozen_after_a_build(tmp_path: Path) -> None:
+    """The build freezes what lives until its end (fewer full collections); a process that goes on
+    after it (serve, a test run, a script) gets its collector back whole, even after a failure."""
+    import gc
+
+    site = Site(tmp_path)
+    for path, text in synthetic_postmortems(3):
+        site.add(path, text)
+    site.build()
+    assert gc.get_freeze_count() == 0
+    (tmp_path / "hooks.py").write_text(
+        "from mkdocs.exceptions import PluginError\n\n"
+        "def on_page_markdown(markdown, page, config, files):\n    raise PluginError('a plugin failed')\n",
+        encoding="utf-8",
+    )
+    site.extra_config["hooks"] = ["hooks.py"]
+    assert "a plugin failed" in site.build_error()  # after on_files: the collector was frozen
+    assert gc.get_freeze_count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import html
 import logging
 import os
@@ -319,7 +320,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if self.pagefind:
             self._plan_search(files, config)
         self._render_ahead(files)
+        self._freeze_collector()
         return files
+
+    def _freeze_collector(self) -> None:
+        """The archive, and after conversion the pages, live until the build ends: the garbage
+        collector's full passes need not walk them again and again (measured at 1,000
+        postmortems: 0.61 s of collection in the build's own process, plain Material's 0.25 s).
+        Not under serve, whose plugin object outlives builds; undone when the build ends."""
+        if not self.is_serve:
+            gc.freeze()
 
     def _add_exports(self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]]) -> dict[str, str]:
         """Add the exports; returns the contents made here. The large ones are made on the second
@@ -419,6 +429,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "indexed": self._will_index,
             }
         self.env = env
+        self._freeze_collector()
         self._wait_for_exports()
         self._stop_ahead()  # every header and footer has been taken by now
         self._split_pages(env, config, files)
@@ -712,6 +723,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: search: {exc}") from None
 
     def on_build_error(self, *, error: Exception) -> None:
+        gc.unfreeze()
         if self.exports_job is not None:
             self.exports_job.close()
         self._stop_ahead()
@@ -736,6 +748,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._stop_ahead()
         self._stop_split()
+        gc.unfreeze()
         site_dir = Path(config.site_dir)
         if self.redactor is not None:
             sweep(site_dir, self.redactor, done=self.redacted_pages)
