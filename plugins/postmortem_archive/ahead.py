@@ -6,7 +6,9 @@ built, so a forked copy of the process can render them in page order while MkDoc
 Markdown, and the page takes its fragments when it gets there; the same for parsing half of the
 files while this process parses the other half. A result the worker has not delivered yet (it
 fell behind, it failed, or a key came out of order) is computed in this process instead: the
-output is the same either way, only where the work ran differs.
+output is the same either way, only where the work ran differs. Once every page is converted,
+`Split` shares the pages themselves between this process and a worker, each page built by
+exactly one of them; `Background` runs one job (the large exports) whose results are files.
 
 Fork, not spawn: the child starts with the archive and the templates already in memory and
 inherits the function to run (a closure cannot be pickled). Fork is only safe while this process
@@ -33,8 +35,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 CHUNK = 8  # results per message: few enough that the first ones come at once
-# Split's worker yields to everything else: MkDocs' own process is the build's critical path, and
-# Pagefind, indexing beside the build, has to finish with it (measured: 1,000 postmortems, 4% less wall).
+# Split's and Background's workers yield to everything else: MkDocs' own process is the build's
+# critical path, and Pagefind, indexing beside the build, has to finish with it (measured: 1,000
+# postmortems, 4% less wall).
 WORKER_NICENESS = 19
 STALL_SECONDS = 60.0  # Split: a worker silent this long on a key it claimed is stopped, its keys done here
 
