@@ -68,7 +68,7 @@ class BundleIndex:
     def add(self, dest_uri: str, html: str) -> None:
         target = self.stage / dest_uri
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+        target.write_bytes(html.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
         self.pages += 1
 
     def start(self) -> None:
