@@ -108,17 +108,22 @@ def _row(label: str, c: Counter[str]) -> str:
     return f"| {label} | {all_} | {c['killed']} | {c['equivalent']} | {c['survived']} | {other} | {share} |"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_modules(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, list[str]]:
+    """Both scripts' command line: the modules (each must be configured; default: all) and --report."""
     parser.add_argument("modules", nargs="*", help="module names, e.g. actions (default: every configured one)")
     parser.add_argument("--report", action="store_true", help="only print the table of the last run")
-    parser.add_argument("--max-children", default="2", help="parallel mutants (default 2: the machine's cores)")
     args = parser.parse_args()
     everything = configured_modules()
     unknown = set(args.modules) - set(everything)
     if unknown:
         parser.error(f"not configured in [tool.mutmut] only_mutate: {', '.join(sorted(unknown))}")
-    modules = args.modules or everything
+    return args, args.modules or everything
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-children", default="2", help="parallel mutants (default 2: the machine's cores)")
+    args, modules = parse_modules(parser)
     stage()
     if not args.report:
         selection = [] if not args.modules else [f"postmortem_archive.{m}.*" for m in modules]

@@ -26,7 +26,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from mutation import EQUIVALENT, configured_modules, print_table
+from mutation import EQUIVALENT, parse_modules, print_table
 
 REPO = Path(__file__).resolve().parents[2]
 STAGE = Path(os.environ.get("MUTATION_CR_STAGE", REPO / ".mutation" / "cr"))  # another copy for a parallel run
@@ -171,14 +171,7 @@ def equivalent_names() -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("modules", nargs="*", help="module names, e.g. actions (default: every configured one)")
-    parser.add_argument("--report", action="store_true", help="only print the table of the last run")
-    args = parser.parse_args()
-    everything = configured_modules()
-    unknown = set(args.modules) - set(everything)
-    if unknown:
-        parser.error(f"not configured in [tool.mutmut] only_mutate: {', '.join(sorted(unknown))}")
-    modules = args.modules or everything
+    args, modules = parse_modules(parser)
     if not args.report:
         stage()
         for module in modules:
