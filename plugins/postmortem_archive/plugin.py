@@ -128,6 +128,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.render_context: dict[str, Any] = {}  # src_uri -> the context other plugins made for it
         self.from_worker: set[str] = set()  # src_uris whose HTML the worker wrote
         self.worker_indexed = 0  # pages whose entries in Material's search index the worker made
+        self.search_entries: SearchEntries | None = None  # Material's search index entries, if listed
         self.worker_entries: dict[str, tuple[SearchEntries, Any]] = {}  # src_uri -> (entries, meta's search)
         # With Material's search: postmortems' content while the search plugin parses a lighter one.
         self.full_content: dict[str, str] = {}
@@ -429,6 +430,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 "indexed": self._will_index,
             }
         self.env = env
+        self.search_entries = _material_search_entries(config)
         self._freeze_collector()
         self._wait_for_exports()
         self._stop_ahead()  # every header and footer has been taken by now
@@ -448,7 +450,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if not ahead.usable(len(pages)):
             return
         templates = {uri: (p.meta.get("template", "main.html"), p.meta.get("template")) for uri, p in pages.items()}
-        nav, entries, warnings = self.nav, _material_search_entries(config), _WorkerWarnings()
+        nav, entries, warnings = self.nav, self.search_entries, _WorkerWarnings()
 
         def build(uri: str) -> SearchEntries | None:  # in the worker: MkDocs' _build_page, our on_post_page only
             warnings.start()
@@ -508,9 +510,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 del page.meta["search"]
             else:
                 page.meta["search"] = own
-            index = _material_search_entries(config)
-            assert index is not None
-            index.extend(entries)
+            assert self.search_entries is not None
+            self.search_entries.extend(entries)
         return context
 
     on_page_context = CombinedEvent(_page_context_first, _page_context_last)
@@ -818,7 +819,5 @@ class _WorkerWarnings:
 
 
 def _write(path: str, make: Callable[[], str]) -> None:
-    """Write a generated file's content where MkDocs would (text, UTF-8)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(make())
+    """Make a generated file's content and write it where MkDocs would (UTF-8)."""
+    write_file(make().encode("utf-8"), path)
