@@ -114,6 +114,31 @@ def test_split_does_every_key_once_from_both_ends() -> None:
     assert out == "300 True True"
 
 
+def test_results_larger_than_the_pipe_arrive_whole() -> None:
+    """Messages are read in as few reads as the pipe allows and cut apart here: one bigger than
+    the pipe takes several reads, and many small ones come in one."""
+    out = run_alone("""
+        import os, time
+        from postmortem_archive import ahead
+        parent = os.getpid()
+        def big(k):
+            size = 3 << 20 if k % 7 == 0 else 10 + k  # 3 MiB: three times what the pipe holds
+            return (str(k) * size)[:size], os.getpid() != parent
+        split = ahead.Split(list(range(60)), big)
+        time.sleep(2)
+        taken = [split.take(k) for k in range(60)]
+        split.close()
+        assert all(value == big(k)[0] for k, (ok, (value, _)) in enumerate(taken) if ok), "every value whole"
+        worker = ahead.Ahead(list(range(60)), big)
+        time.sleep(2)
+        got = [worker.get(k) for k in range(60)]
+        worker.close()
+        assert [value for value, _ in got] == [big(k)[0] for k in range(60)]
+        print(split.from_worker, worker.from_worker > 0)
+    """)
+    assert out == "60 True", "the worker had two seconds for 60 keys: every one came from it"
+
+
 def test_split_redoes_what_the_worker_failed_or_never_finished() -> None:
     out = run_alone("""
         import os, time
@@ -162,11 +187,13 @@ def _same_html(serial: Path, parallel: Path) -> int:
     return compared
 
 
-# `mkdocs build` in which MkDocs' process leaves every page to the worker (it waits until the
+# `mkdocs build` in which MkDocs' process leaves every page to the workers (it waits until the
 # worker has claimed each one), so the worker's path is taken for all pages, whatever the load.
+# Only our plugin's log is verbose: under --verbose MkDocs would not check links to anchors.
 WORKER_TAKES_ALL = """
-import sys, time
+import logging, sys, time
 from postmortem_archive import ahead
+logging.getLogger("mkdocs.plugins.postmortem_archive").setLevel(logging.DEBUG)
 take = ahead.Split.take
 def wait_for_the_worker(self, key):
     index, deadline = self._position.get(key), time.monotonic() + 60
@@ -175,7 +202,7 @@ def wait_for_the_worker(self, key):
     return take(self, key)
 ahead.Split.take = wait_for_the_worker
 from mkdocs.__main__ import cli
-sys.argv = ["mkdocs", "build", "--strict", "--verbose"]
+sys.argv = ["mkdocs", "build", "--strict"]
 cli()
 """
 
@@ -203,6 +230,8 @@ def test_a_parallel_build_equals_a_serial_one(
         result = subprocess.run(run, cwd=parallel.root, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert re.search(r"headers and footers of \d+ postmortems were rendered on a second core", result.stderr)
+    converted = re.search(r"(\d+) postmortems were converted on a second core", result.stderr)
+    assert converted, result.stderr
     built = re.search(r"(\d+) pages were built on a second core(?: \((\d+) indexed there)?", result.stderr)
     assert built, result.stderr
     monkeypatch.setattr(ahead, "usable", lambda *args, **kwargs: False)
@@ -211,7 +240,65 @@ def test_a_parallel_build_equals_a_serial_one(
     if share == "worker-takes-all":
         pages = len(list(serial.site.rglob("*.html"))) - 1  # 404.html is a theme template, not a page
         assert int(built.group(1)) == pages
+        assert int(converted.group(1)) == 120, "every postmortem's Markdown was converted in the worker"
         assert int(built.group(2) or 0) > 120, "the postmortems' search entries were made in the worker"
+
+
+def _run_worker_takes_all(site: Site) -> subprocess.CompletedProcess[str]:
+    site.write_config()
+    run = [sys.executable, "-c", WORKER_TAKES_ALL]
+    return subprocess.run(run, cwd=site.root, capture_output=True, text=True, timeout=300)
+
+
+def test_a_postmortem_converted_in_the_worker_keeps_its_links_anchors_and_warnings(tmp_path: Path) -> None:
+    """Every postmortem converted in the worker: MkDocs' process still gets what the conversion
+    told it. Links are rewritten, anchors checked against the worker's pages (a missing one is
+    reported, present ones are not), and a page whose conversion warned (a link to a missing file)
+    is converted again here, so the warning is printed once and --strict counts it."""
+    site = Site(tmp_path)
+    files = dict(synthetic_postmortems(60))
+    source, target = sorted(files)[0], sorted(files)[-1]
+    files[target] += "\n## Follow-up notes\n\nNone yet.\n"
+    files[source] += (
+        f"\nSee [its notes](../{target}#follow-up-notes), [its summary](../{target}#summary), "
+        f"[nothing](../{target}#no-such-anchor) and [this summary](#summary).\n"
+    )
+    broken = sorted(files)[1]
+    files[broken] += "\nSee [the runbook](../runbooks/missing.md).\n"
+    for path, text in files.items():
+        site.add(path, text)
+    site.extra_config["validation"] = {"anchors": "warn"}
+    result = _run_worker_takes_all(site)
+    assert result.returncode != 0, "--strict stops on the two warnings"
+    assert "Aborted with 2 warnings in strict mode" in result.stdout + result.stderr, result
+    anchor = re.findall(r"WARNING .*contains a link '([^']+)', but the doc '([^']+)' does not contain", result.stderr)
+    assert anchor == [(f"../{target}#no-such-anchor", target)], result.stderr
+    assert len(re.findall(rf"WARNING .*{re.escape(broken)}.*runbooks/missing\.md", result.stderr)) == 1, result.stderr
+    converted = re.search(r"(\d+) postmortems were converted on a second core", result.stderr)
+    assert converted and int(converted.group(1)) == 59, "all but the page that warned"
+    page = (site.site / source.removesuffix(".md") / "index.html").read_text(encoding="utf-8")
+    slug = target.removesuffix(".md")
+    assert f'href="../../{slug}/#follow-up-notes"' in page and 'href="#summary"' in page
+    toc = re.search(r'<nav class="md-nav md-nav--secondary".*?</nav>', page, re.S)
+    assert toc and 'href="#summary"' in toc.group(0), "the table of contents came back with the page"
+
+
+def test_no_conversion_on_the_second_core_when_another_plugin_takes_part(tmp_path: Path) -> None:
+    """The worker converts with our plugin's events only: a site whose hook changes each page's
+    Markdown has every postmortem converted in MkDocs' process, with the hook's change."""
+    site = Site(tmp_path)
+    for path, text in synthetic_postmortems(60):
+        site.add(path, text)
+    (tmp_path / "hooks.py").write_text(
+        "def on_page_markdown(markdown, page, config, files):\n    return markdown + '\\n\\nHooked here.\\n'\n",
+        encoding="utf-8",
+    )
+    site.extra_config["hooks"] = ["hooks.py"]
+    result = _run_worker_takes_all(site)
+    assert result.returncode == 0, result.stderr
+    assert "converted on a second core" not in result.stderr
+    pages = [site.site / path.removesuffix(".md") / "index.html" for path, _ in synthetic_postmortems(60)]
+    assert all("Hooked here." in page.read_text(encoding="utf-8") for page in pages)
 
 
 WARNING_HOOK = """
