@@ -344,7 +344,7 @@ def test_problems_found_in_the_worker_are_reported_like_any_other(tmp_path: Path
     files = dict(synthetic_postmortems(60))
     for path, text in files.items():
         site.add(path, text)
-    # MkDocs lists files in path order: the first half goes to the worker, the second stays here.
+    # MkDocs lists files in path order: the worker parses from the last one, this process from the first.
     first, last = min(files), max(files)
     site.add(first, files[first].replace("\nseverity: ", "\nseverity: SEV9 # ", 1))
     site.add(last, files[last].replace("\ntitle: ", "\ntitle: [unclosed ", 1))
@@ -361,7 +361,7 @@ def test_prompts_left_in_final_postmortems_are_found_on_both_cores(tmp_path: Pat
     files = dict(synthetic_postmortems(60))
     for path, text in files.items():
         site.add(path, text)
-    first, last = min(files), max(files)  # the first half is loaded in the worker, the second here
+    first, last = min(files), max(files)  # the last is loaded in the worker, the first here
     for path in (first, last):
         assert "\nstatus: final" in files[path]
         site.add(path, files[path].replace("\n## Impact\n", "\n## Impact\n\nTODO: say who was affected.\n", 1))

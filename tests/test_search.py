@@ -326,6 +326,11 @@ def test_material_backend_keeps_lunr(site: Site) -> None:
     assert "Action item Owner Due Status Type Priority Ticket" in db["text"]
     page = site.html("2023/2023-05-01-db-outage/")
     assert page.select_one(".pm-header table.pm-actions") is not None
+    # The related-incidents box is navigation, kept out of the index as Pagefind keeps it out.
+    cache = " ".join(d["text"] for d in docs if d["location"].startswith("2024/2024-02-10-cache-stampede/"))
+    assert "thundering herd" in cache and "Database outage" not in cache
+    box = site.html("2024/2024-02-10-cache-stampede/").select_one("aside.pm-related")
+    assert box is not None and "Database outage" in box.get_text()
     assert "postmortems:" not in (site.site / "2023" / "2023-05-01-db-outage" / "index.html").read_text()
     soup = site.html("")
     assert soup.select_one("[data-md-component=search]") is not None, "Material's own search box"

@@ -2,14 +2,14 @@
 
 MkDocs builds pages one at a time on one core. What the plugin adds to each postmortem page
 (its header and footer) depends only on the archive, which is complete before the first page is
-built, so a forked copy of the process can render them in page order while MkDocs converts
-Markdown, and the page takes its fragments when it gets there; the same for parsing half of the
-files while this process parses the other half. A result the worker has not delivered yet (it
-fell behind, it failed, or a key came out of order) is computed in this process instead: the
-output is the same either way, only where the work ran differs. `Split` shares keys between
-this process and a worker, each done by exactly one of them: postmortems' Markdown conversion,
-then, once every page is converted, the building of the pages themselves; `Background` runs one
-job (the large exports) whose results are files.
+built, so a forked copy of the process (`Ahead`) can render them in page order while MkDocs
+converts Markdown, and the page takes its fragments when it gets there. A result the worker has
+not delivered yet (it fell behind, it failed, or a key came out of order) is computed in this
+process instead: the output is the same either way, only where the work ran differs. `Split`
+shares keys between this process and a worker, each done by exactly one of them: parsing the
+files (`split_map`), postmortems' Markdown conversion, then, once every page is converted, the
+building of the pages themselves. `Background` runs one job (the large exports) whose results
+are files.
 
 Fork, not spawn: the child starts with the archive and the templates already in memory and
 inherits the function to run (a closure cannot be pickled). Fork is only safe while this process
@@ -195,17 +195,20 @@ class Ahead(_Forked, Generic[K, V]):
 
 
 def split_map(keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
-    """[compute(k) for k in keys], the first half in a forked worker while this process does the
-    second; whatever the worker has not finished when this process gets to it is made here."""
+    """[compute(k) for k in keys], shared with a forked worker (`Split`): it takes keys from the
+    last backwards while this process goes from the first, so each key is computed once and
+    neither side waits for the other."""
     if not usable(len(keys)):
         return [compute(key) for key in keys]
-    half = len(keys) // 2
-    worker = Ahead(keys[:half], compute)
+    split = Split(keys, compute)
     try:
-        second = [compute(key) for key in keys[half:]]
-        return [worker.get(key) for key in keys[:half]] + second
+        results: list[V] = []
+        for key in keys:
+            done, value = split.take(key)
+            results.append(value if done else compute(key))  # type: ignore[arg-type]
+        return results
     finally:
-        worker.close()
+        split.close()
 
 
 class Split(_Forked, Generic[K, V]):

@@ -220,7 +220,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         try:
             if self.is_serve:  # unchanged files come from the cache of the last build
                 loader = self.parse_cache.loader(self.settings, config.docs_dir)
-            else:  # half of the files parsed on the second core (ahead.split_map)
+            else:  # the files shared with a worker on the second core (ahead.split_map)
                 loader = self._load_in_parallel(items)
             self.postmortems = load_all(items, self.settings, loader)
         except ArchiveInvalid as exc:
@@ -250,7 +250,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         raw_of, settings = dict(items), self.settings
 
         def load(src: str) -> tuple[Postmortem | list[Problem], list[Placeholder]]:
-            # Prompts left in a final postmortem are looked for here too: half of them on the second core.
+            # Prompts left in a final postmortem are looked for here too: about half on the second core.
             result = load_one(src, raw_of[src], settings)
             return result, placeholders.in_final(result) if isinstance(result, Postmortem) else []
 
@@ -526,14 +526,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _lighten_for_search(self, page: Page) -> None:
         """With Material's search, its plugin parses a postmortem whose metadata header is plain
-        text (the same words, a fraction of the parse); `_page_context_last` puts the page back."""
+        text (the same words, a fraction of the parse) and which has no related-incidents box:
+        links to other incidents, which Pagefind skips too (a search for one incident's title
+        would find every page that lists it). `_page_context_last` puts the page back."""
         start, end = self._placeholder("header-start"), self._placeholder("header-end")
         parts = search.split_marked(page.content or "", start, end) if not self.pagefind else None
         if parts is None:
             return
-        before, header, after = parts
-        self.full_content[page.file.src_uri] = before + header + after
-        page.content = before + search.as_search_text(header) + after
+        before, header, rest = parts
+        footer = search.split_marked(rest, self._placeholder("footer-start"), self._placeholder("footer-end"))
+        body, related, after = footer if footer is not None else (rest, "", "")
+        self.full_content[page.file.src_uri] = before + header + body + related + after
+        page.content = before + search.as_search_text(header) + body + after
 
     def _check_pattern_pages(self, files: Files) -> None:
         for file in files.documentation_pages():
@@ -737,12 +741,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         content = self._restore_conversion(content, page)
         inserts = self.inserts.pop(page.file.src_uri, None)
         uri = page.file.src_uri
-        header = self._placeholder("header")
+        marked = {self._placeholder(name): name for name in ("header", "footer")}
         for placeholder, fragment in (inserts or {}).items():
             if self.pagefind and uri in self.pattern_pages:
                 fragment = search.ignored(fragment)  # a listing inside a hand-written page
-            if not self.pagefind and placeholder == header:  # marked for _lighten_for_search
-                fragment = f"{self._placeholder('header-start')}{fragment}{self._placeholder('header-end')}"
+            name = marked.get(placeholder)
+            if not self.pagefind and name is not None:  # marked for _lighten_for_search
+                fragment = f"{self._placeholder(name + '-start')}{fragment}{self._placeholder(name + '-end')}"
             content = _fill(content, uri, placeholder, fragment)
         if self.pagefind:
             content = self._mark_for_search(content, page)
