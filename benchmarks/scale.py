@@ -1,6 +1,6 @@
 """Build synthetic archives with the plugin and with plain MkDocs + Material, and compare.
 
-    python benchmarks/scale.py                       # N = 100, 1,000 and 10,000
+    python benchmarks/scale.py                       # N = 100, 1,000 and 10,000, three builds of each
     python benchmarks/scale.py --sizes 100 1000      # what the helpers run; 10,000 takes ~20 minutes
     python benchmarks/scale.py --sizes 1000 --variants ours-pagefind plain-pagefind --serve
 
@@ -15,7 +15,10 @@ benchmarks/search.py can query the sites). Variants compare like with like, as i
 
 "Plain" builds the same Markdown with an index-only nav (the plugin's nav holds only index
 pages too). Printed per build: wall time, CPU time, peak RSS of the child (os.wait4), site
-size; per N the ratio ours/plain and the time per postmortem against the smallest N. For the
+size; per N the ratio ours/plain and the time per postmortem against the smallest N. Each
+variant is built `--repeat` times (3 by default), the variants taking turns (ours, plain, ours,
+plain...), so a slow spell of a shared machine hits both sides: the summary gives median wall
+times and the median of the ratios of builds made side by side, with their range. For the
 plugin's sites, the first view of /incidents/ and /action-items/ in headless Chromium: load
 time (navigation start to the load event, cold cache, local http server) and bytes (the HTML,
 and everything the page fetched). Peak RSS is the MkDocs process's own (its target: < 1 GiB
@@ -280,6 +283,37 @@ def versions() -> str:
     return ", ".join(f"{name} {version(name)}" for name in names)
 
 
+def print_summary(builds: list[Build]) -> None:
+    """Per N and search backend: median walls, the median (and range) of the ratios of the builds
+    made in the same turn, time per postmortem against the smallest N, MkDocs' largest peak RSS."""
+    print("\n| N | search | ours (s) | plain (s) | ours/plain (range) | ours ms each | vs smallest N | MkDocs MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for backend in ("pagefind", "lunr"):
+        ours: dict[int, list[Build]] = {}
+        plain: dict[int, list[Build]] = {}
+        for b in builds:
+            side = ours if b.variant == f"ours-{backend}" else plain if b.variant == f"plain-{backend}" else None
+            if side is not None:
+                side.setdefault(b.n, []).append(b)
+        if not ours:
+            continue
+        wall = {n: statistics.median(b.wall for b in runs) for n, runs in ours.items()}
+        smallest = min(ours)
+        for n in sorted(ours):
+            per = wall[n] / n * 1000
+            base = wall[smallest] / smallest * 1000
+            ratio, plain_s = "—", "—"
+            if n in plain:
+                ratios = [a.wall / b.wall for a, b in zip(ours[n], plain[n], strict=False)]
+                ratio = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+                plain_s = f"{statistics.median(b.wall for b in plain[n]):.1f}"
+            rss = max(b.mkdocs_rss_mib for b in ours[n])
+            print(
+                f"| {n:,} | {backend} | {wall[n]:.1f} | {plain_s} | {ratio} | {per:.1f} | {per / base:.2f} "
+                f"| {rss:.0f} |"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10000])
@@ -288,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium page measurements")
     parser.add_argument("--serve", action="store_true", help="also time the author's loop under mkdocs serve")
     parser.add_argument("--serve-size", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="builds of each variant per N, taking turns")
     args = parser.parse_args(argv)
 
     print(f"Machine: {machine()}; {versions()}")
@@ -297,39 +332,27 @@ def main(argv: list[str] | None = None) -> int:
         if docs.exists():
             shutil.rmtree(docs)
         write_archive(docs, n, args.seed)
+        for turn in range(1, args.repeat + 1):
+            for variant in args.variants:
+                result = build(n, variant, docs)
+                builds.append(result)
+                print(
+                    f"N={n:<6} {variant:15s} {turn}/{args.repeat} {result.wall:7.1f} s wall {result.cpu:7.1f} s CPU "
+                    f"{result.mkdocs_rss_mib:6.0f} MiB MkDocs peak RSS ({result.rss_mib:.0f} with children) "
+                    f"{result.site_mib:7.0f} MiB site",
+                    flush=True,
+                )
         for variant in args.variants:
-            result = build(n, variant, docs)
-            if variant.startswith("ours") and not args.no_browser:
-                result.pages = measure_pages(OUT / str(n) / variant / "site", LISTS)
-            builds.append(result)
-            pages = "".join(
-                f"   {url} {m['load_ms']:.0f} ms, {m['html_kib']:.0f} KiB HTML, {m['total_kib']:.0f} KiB in all"
-                for url, m in result.pages.items()
-            )
-            print(
-                f"N={n:<6} {variant:15s} {result.wall:7.1f} s wall {result.cpu:7.1f} s CPU "
-                f"{result.mkdocs_rss_mib:6.0f} MiB MkDocs peak RSS ({result.rss_mib:.0f} with children) "
-                f"{result.site_mib:7.0f} MiB site{pages}",
-                flush=True,
-            )
-
-    print("\n| N | search | ours (s) | plain (s) | ours/plain | ours ms each | vs smallest N | MkDocs MiB |")
-    print("|---|---|---|---|---|---|---|---|")
-    for backend in ("pagefind", "lunr"):
-        ours = {b.n: b for b in builds if b.variant == f"ours-{backend}"}
-        plain = {b.n: b for b in builds if b.variant == f"plain-{backend}"}
-        if not ours:
-            continue
-        smallest = min(ours)
-        for n in sorted(ours):
-            per = ours[n].wall / n * 1000
-            base = ours[smallest].wall / smallest * 1000
-            ratio = f"{ours[n].wall / plain[n].wall:.2f}" if n in plain else "—"
-            plain_s = f"{plain[n].wall:.1f}" if n in plain else "—"
-            print(
-                f"| {n:,} | {backend} | {ours[n].wall:.1f} | {plain_s} | {ratio} | {per:.1f} | {per / base:.2f} "
-                f"| {ours[n].mkdocs_rss_mib:.0f} |"
-            )
+            if variant.startswith("ours") and not args.no_browser:  # the site of the last build
+                last = [b for b in builds if b.n == n and b.variant == variant][-1]
+                last.pages = measure_pages(OUT / str(n) / variant / "site", LISTS)
+                for url, m in last.pages.items():
+                    print(
+                        f"N={n:<6} {variant:15s} {url} {m['load_ms']:.0f} ms, {m['html_kib']:.0f} KiB HTML, "
+                        f"{m['total_kib']:.0f} KiB in all",
+                        flush=True,
+                    )
+    print_summary(builds)
     serve: dict[str, list[float]] = {}
     if args.serve:
         docs = OUT / "serve-docs"
