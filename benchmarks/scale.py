@@ -167,11 +167,16 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a download the browser dropped when its context closed (Material's search index)
+
+
 def measure_pages(site: Path, urls: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """First view of each URL in a fresh browser context: load time and bytes."""
     from playwright.sync_api import sync_playwright
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     out: dict[str, dict[str, float]] = {}

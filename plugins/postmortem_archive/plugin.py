@@ -578,7 +578,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         (serve reuses conversions, --dirty skips pages), and only when no other plugin takes part
         in converting a page before our on_page_content, since the worker runs none of them. With
         Pagefind the second core is mostly indexing by then: the worker, at the lowest priority,
-        takes fewer pages (measured at 1,000: 2% less wall, within the noise; with lunr, 10%)."""
+        takes fewer pages (A/B with Pagefind: 0.98x wall at 1,000, 1.00x at 10,000)."""
         if self.is_serve or self.dirty or self.renderer is None or not ahead.usable(postmortems):
             return False
         events = config.plugins.events
