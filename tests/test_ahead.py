@@ -233,11 +233,13 @@ def test_a_parallel_build_equals_a_serial_one(
     converted = re.search(r"(\d+) postmortems were converted on a second core", result.stderr)
     assert converted, result.stderr
     built = re.search(r"(\d+) pages were built on a second core(?: \((\d+) indexed there)?", result.stderr)
-    assert built, result.stderr
+    # With Pagefind indexing beside the build on two cores, no page builder: Pagefind has the core.
+    assert bool(built) == (search == "material" or ahead.cores() > 2), result.stderr
     monkeypatch.setattr(ahead, "usable", lambda *args, **kwargs: False)
     serial.build()
     assert _same_html(serial.site, parallel.site) > 120 + 100  # postmortems and the generated pages
     if share == "worker-takes-all":
+        assert built
         pages = len(list(serial.site.rglob("*.html"))) - 1  # 404.html is a theme template, not a page
         assert int(built.group(1)) == pages
         assert int(converted.group(1)) == 120, "every postmortem's Markdown was converted in the worker"
@@ -322,6 +324,7 @@ def test_a_warning_in_the_worker_is_logged_and_counted_by_mkdocs(tmp_path: Path)
     takes first) is built again in MkDocs' own process: the warning is printed once and
     `--strict` fails on it, as it does without the worker."""
     site = Site(tmp_path)
+    site.plugin_options["search"] = "material"  # with Pagefind on two cores there is no page builder
     for path, text in synthetic_postmortems(80):
         site.add(path, text)
     overrides = tmp_path / "overrides"

@@ -49,11 +49,15 @@ STALL_SECONDS = 60.0  # Split: a worker silent this long on a key it claimed is 
 PIPE_BYTES = 1 << 20  # room for the worker's results the reader has not read yet (Linux's default is 64 KiB)
 
 
+def cores() -> int:
+    """The processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def usable(items: int, minimum: int = 50) -> bool:
     """Worth a process and safe to fork: enough items, a second core, fork (Linux, macOS), and no
     other thread in this process (a test runner's, a server's: a fork copies their locks too)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return items >= minimum and cores >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+    return items >= minimum and cores() >= 2 and hasattr(os, "fork") and threading.active_count() == 1
 
 
 class _Forked:
