@@ -52,9 +52,9 @@ from .sweep import sweep
 log = get_plugin_logger(__name__)
 SALT_ENV = "POSTMORTEM_REDACTION_SALT"
 # Plugins that publish people's names (git authors) or render text into images a text sweep cannot reach.
+INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 # Events of a page's conversion up to our on_page_content: the conversion worker runs ours alone.
 CONVERSION_EVENTS = ("pre_page", "page_read_source", "page_markdown")
-INCOMPATIBLE_WITH_REDACTION = {"git-authors", "git-committers", "material/social", "social"}
 ASSETS = Path(__file__).parent / "assets"
 THEME = Path(__file__).parent / "theme"  # partials for the Pagefind search box (header, search)
 # A one-line template for pages whose HTML the plugin puts in whole: under serve, generated pages
