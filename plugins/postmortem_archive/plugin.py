@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import html
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -467,16 +468,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         nav, entries, warnings = self.nav, self.search_entries, _WorkerWarnings()
 
         def build(uri: str) -> SearchEntries | None:  # in the worker: MkDocs' _build_page, our on_post_page only
-            warnings.start()
             page = pages[uri]
-            config._current_page, page.active, seen, indexed = page, True, warnings.count, len(entries or ())
+            config._current_page, page.active, indexed = page, True, len(entries or ())
             try:
-                context = get_context(nav, doc_files, config, page)
-                template = env.get_template(templates[uri][0])
-                context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
-                output = self._finish_page(template.render(context), page)
-                if warnings.count > seen:  # made again in MkDocs' own process, which logs them
-                    raise RuntimeError(f"{uri}: warnings while building the page")
+                with warnings.none_logged(f"{uri}: building the page"):
+                    context = get_context(nav, doc_files, config, page)
+                    template = env.get_template(templates[uri][0])
+                    context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+                    output = self._finish_page(template.render(context), page)
                 write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
                 return None if entries is None else entries[indexed:]
             finally:
@@ -598,27 +597,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         backwards while MkDocs goes forwards (ahead.Split).
         For a postmortem the worker did, on_page_markdown hands Markdown an empty page and
         on_page_content puts the worker's conversion in its place, as serve does with its cache."""
-        order = [f.src_uri for f in files.documentation_pages(inclusion=InclusionLevel.is_included)]
-        pages = {uri: files.get_file_from_path(uri) for uri in order if uri in self.by_src}
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        pages = {f.src_uri: f.page for f in doc_files if f.src_uri in self.by_src and f.page is not None}
         by_src, warnings = self.by_src, _WorkerWarnings()
 
         def convert(uri: str) -> Conversion:  # in the worker: what _populate_page does to a postmortem
-            warnings.start()
-            file, pm, seen = pages[uri], by_src[uri], warnings.count
-            page = file.page if file is not None and file.page is not None else None
-            if page is None:
-                raise RuntimeError(f"{uri}: no page")
-            config._current_page = page
-            page.markdown = self._postmortem_markdown(pm)
-            page.render(config, files)
-            if warnings.count > seen:  # converted again in MkDocs' own process, which logs them
-                raise RuntimeError(f"{uri}: warnings while converting the page")
+            page = config._current_page = pages[uri]
+            with warnings.none_logged(f"{uri}: converting the page"):
+                page.markdown = self._postmortem_markdown(by_src[uri])
+                page.render(config, files)
             done: Conversion = {name: getattr(page, name) for name in RENDERED}
             if page.links_to_anchors is not None:
                 done["links_to_anchors"] = {f.src_uri: links for f, links in page.links_to_anchors.items()}
             return {**done, "content": page.content}
 
-        self.conversion = ahead.Split([uri for uri in order if uri in pages], convert)
+        self.conversion = ahead.Split(list(pages), convert)
 
     def _take_conversion(self, page: Page, files: Files) -> Conversion | None:
         """The worker's conversion of this postmortem, or None if this process converts it."""
@@ -654,12 +647,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         converted = self._take_conversion(page, files)
         result = self._page_markdown(markdown, page)
         if self.redactor is not None:
-            # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
             page.meta = self.redactor.redact_value(page.meta)
-            result = self.redactor.redact(markdown if result is None else result)
-        if converted is not None:  # on_page_content puts the worker's conversion in place of an empty page
+        if converted is not None:  # on_page_content puts the worker's conversion (redacted there) in place
             self.reused[page.file.src_uri] = converted
             return ""
+        if self.redactor is not None:
+            # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
+            result = self.redactor.redact(markdown if result is None else result)
         if self.is_serve and page.file.src_uri in self.by_src:
             return self._reuse_conversion(result if result is not None else markdown, page, config, files)
         return result
@@ -893,9 +887,9 @@ def _material_search_entries(config: MkDocsConfig) -> SearchEntries | None:
 
 
 class _WorkerWarnings:
-    """In the page-building worker: log records go nowhere (MkDocs' own process writes the build's
-    log and counts warnings for --strict); warnings and errors are counted, so a page that logs one
-    is built again in MkDocs' process instead, which logs it."""
+    """In a worker (conversion, page building): log records go nowhere (MkDocs' own process writes
+    the build's log and counts warnings for --strict); warnings and errors are counted, so a page
+    that logs one is done again in MkDocs' process instead, which logs it."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -911,6 +905,16 @@ class _WorkerWarnings:
                 self.count += 1
 
         logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]  # the worker's copy only
+
+    @contextlib.contextmanager
+    def none_logged(self, what: str) -> Iterator[None]:
+        """Raise after the block if it logged a warning or an error: the worker reports the key as
+        not done, and MkDocs' process does it again and logs them."""
+        self.start()
+        seen = self.count
+        yield
+        if self.count > seen:
+            raise RuntimeError(f"{what}: warnings")
 
 
 def _write(path: str, make: Callable[[], str]) -> None:
