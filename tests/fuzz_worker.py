@@ -31,10 +31,10 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 
 from postmortem_archive.cli import main as cli_main
-from postmortem_archive.loader import load_all, load_one
-from postmortem_archive.postmortem import Postmortem
-from postmortem_archive.problems import ArchiveInvalid, Problem
-from postmortem_archive.settings import Settings
+from postmortem_archive.core.loader import load_all, load_one
+from postmortem_archive.core.postmortem import Postmortem
+from postmortem_archive.core.problems import ArchiveInvalid, Problem
+from postmortem_archive.core.settings import Settings
 
 SECONDS = float(os.environ.get("PM_FUZZ_SECONDS", "20"))  # CPU time per example, all four entry points
 WALL_FACTOR = 10  # a wall-clock backstop; CPU time is what a loaded machine does not inflate
@@ -141,7 +141,7 @@ class Archive:
 
 def _sabotage(how: str) -> None:
     """For the harness's own test: make the loader raise, hang or balloon, to see each reported."""
-    from postmortem_archive import source
+    from postmortem_archive.core import source
 
     def broken(path: str, raw: bytes) -> Any:
         if how == "raise":

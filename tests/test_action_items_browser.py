@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import TODAY, Site, postmortem
-from postmortem_archive.slugs import slugify
+from postmortem_archive.core.slugs import slugify
 from site_browser import as_js_json, offline_context, require_chromium, serve
 
 require_chromium()

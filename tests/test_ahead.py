@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Site
-from postmortem_archive import ahead
+from postmortem_archive.workers import ahead
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic import postmortems as synthetic_postmortems
@@ -30,7 +30,7 @@ def run_alone(code: str) -> str:
 def test_results_come_from_the_worker_in_order() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent = os.getpid()
         worker = ahead.Ahead(list(range(200)), lambda k: (k * k, os.getpid() != parent))
         time.sleep(1)
@@ -45,7 +45,7 @@ def test_results_come_from_the_worker_in_order() -> None:
 def test_a_failing_worker_leaves_the_work_to_the_caller() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent = os.getpid()
         def compute(k):
             if os.getpid() != parent and k == 20:
@@ -64,7 +64,7 @@ def test_a_failing_worker_leaves_the_work_to_the_caller() -> None:
 def test_a_slow_worker_is_stopped_without_waiting() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent = os.getpid()
         worker = ahead.Ahead(list(range(100)), lambda k: (os.getpid() != parent and time.sleep(60)) or k)
         start = time.perf_counter()
@@ -78,7 +78,7 @@ def test_a_slow_worker_is_stopped_without_waiting() -> None:
 def test_split_map_and_its_guards() -> None:
     out = run_alone("""
         import threading
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         print(ahead.usable(100), ahead.split_map(list(range(101)), lambda k: k + 1) == list(range(1, 102)))
         thread = threading.Thread(target=threading.Event().wait, args=(5,), daemon=True)
         thread.start()
@@ -90,7 +90,7 @@ def test_split_map_and_its_guards() -> None:
 def test_split_does_every_key_once_from_both_ends() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent, done = os.getpid(), []
         def work(k):
             time.sleep(0.005)
@@ -119,7 +119,7 @@ def test_results_larger_than_the_pipe_arrive_whole() -> None:
     the pipe takes several reads, and many small ones come in one."""
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent = os.getpid()
         def big(k):
             size = 3 << 20 if k % 7 == 0 else 10 + k  # 3 MiB: three times what the pipe holds
@@ -149,7 +149,7 @@ def test_results_larger_than_the_pipe_arrive_whole() -> None:
 def test_split_redoes_what_the_worker_failed_or_never_finished() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         parent = os.getpid()
         def work(k):
             if k == 95:
@@ -171,7 +171,7 @@ def test_split_redoes_what_the_worker_failed_or_never_finished() -> None:
 def test_split_stops_a_stuck_worker() -> None:
     out = run_alone("""
         import os, time
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         ahead.STALL_SECONDS = 0.5
         split = ahead.Split(list(range(10)), lambda k: time.sleep(60))
         time.sleep(0.3)
@@ -199,7 +199,7 @@ def _same_html(serial: Path, parallel: Path) -> int:
 # Only our plugin's log is verbose: under --verbose MkDocs would not check links to anchors.
 WORKER_TAKES_ALL = """
 import logging, sys, time
-from postmortem_archive import ahead
+from postmortem_archive.workers import ahead
 logging.getLogger("mkdocs.plugins.postmortem_archive").setLevel(logging.DEBUG)
 take = ahead.Split.take
 def wait_for_the_worker(self, key):
@@ -387,7 +387,7 @@ def test_background_work_and_its_failures(tmp_path: Path) -> None:
     out = run_alone(f"""
         import os, time
         from pathlib import Path
-        from postmortem_archive import ahead
+        from postmortem_archive.workers import ahead
         target = Path({str(tmp_path)!r}) / "made"
         job = ahead.Background(lambda: target.write_text(str(os.getpid())))
         print(job.wait(), target.read_text() != str(os.getpid()))
@@ -405,7 +405,7 @@ def test_background_work_and_its_failures(tmp_path: Path) -> None:
 # `mkdocs build` whose background worker fails at once: what it was to make is made in MkDocs' process.
 BACKGROUND_FAILS = """
 import sys
-from postmortem_archive import ahead
+from postmortem_archive.workers import ahead
 class Failing(ahead.Background):
     def __init__(self, work):
         super().__init__(lambda: sys.exit(3))

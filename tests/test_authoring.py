@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import POSTMORTEM, REPO, Site, postmortem
-from postmortem_archive.lint import RULES
+from postmortem_archive.authoring.lint import RULES
 
 BAD = """\
 ---
@@ -350,8 +350,8 @@ def _promote(path: Path) -> str:
 
 def test_template_prompts_all_carry_the_marker() -> None:
     """One source of truth: every prompt `new` writes starts with the marker the checker looks for."""
-    from postmortem_archive.new import render_new
-    from postmortem_archive.placeholders import MARKER, body_lines
+    from postmortem_archive.authoring.new import render_new
+    from postmortem_archive.authoring.placeholders import MARKER, body_lines
 
     for full in (True, False):
         text = render_new("T", "SEV1", dt.date(2026, 1, 1), [], [], full)

@@ -384,7 +384,7 @@ def test_labels_too_long_for_a_chart_are_cut_not_fatal() -> None:
         """
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
-        from postmortem_archive import charts
+        from postmortem_archive.site import charts
         long = "payments-" + "x" * 2000
         svg = charts.horizontal_bars("s", "Incidents per service", [(long, 3), ("short", 1)], value_title="n")
         svg += charts.stacked_bars("m", "Per month", ["2024-01"], {long: [1], "SEV2": [2]}, x_title="m", y_title="n")

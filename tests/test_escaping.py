@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Site, postmortem
-from postmortem_archive import urls
-from postmortem_archive.archive import Archive
-from postmortem_archive.generate import generated_pages
-from postmortem_archive.loader import load_one
-from postmortem_archive.render import Renderer
-from postmortem_archive.settings import Settings
-from postmortem_archive.slugs import slugify
+from postmortem_archive.archive.collection import Archive
+from postmortem_archive.core.loader import load_one
+from postmortem_archive.core.settings import Settings
+from postmortem_archive.core.slugs import slugify
+from postmortem_archive.site import urls
+from postmortem_archive.site.generate import generated_pages
+from postmortem_archive.site.render import Renderer
 
 EVIL = '<script>alert("x")</script>'
 EVIL_MD = "[click](javascript:alert(1)) | **bold** `code` <img src=x onerror=alert(1)>"

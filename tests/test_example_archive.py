@@ -14,10 +14,10 @@ import yaml
 from bs4 import BeautifulSoup
 
 from conftest import POSTMORTEM, REPO, build_example
-from postmortem_archive.archive import Archive
-from postmortem_archive.cli import collect
-from postmortem_archive.loader import load_all
-from postmortem_archive.settings import Settings
+from postmortem_archive.archive.collection import Archive
+from postmortem_archive.cli.common import collect
+from postmortem_archive.core.loader import load_all
+from postmortem_archive.core.settings import Settings
 
 
 def test_example_builds_strict_and_lists_every_published_postmortem(example_site: Path) -> None:

@@ -306,7 +306,7 @@ def test_csv_neutralises_every_formula_lead_in_every_text_column(site: Site) -> 
 def test_csv_cell_guard_covers_tab_and_carriage_return(lead: str) -> None:
     """Tab and carriage return lead a formula too. No front matter reaches the CSV with them (text
     fields are stripped, severities must match a stripped value), so the cell function is checked."""
-    from postmortem_archive.exports import _csv_cell
+    from postmortem_archive.site.exports import _csv_cell
 
     assert _csv_cell(lead + "cmd") == "'" + lead + "cmd"
     assert _csv_cell("cmd" + lead) == "cmd" + lead

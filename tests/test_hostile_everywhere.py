@@ -21,7 +21,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from conftest import Site, postmortem
-from postmortem_archive.slugs import slugify
+from postmortem_archive.core.slugs import slugify
 
 # Markup, an attribute breaker, SVG, template syntax (Jinja, as our templates use), an entity, quotes.
 PAYLOAD = (

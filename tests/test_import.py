@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import POSTMORTEM, Site
-from postmortem_archive import textdates
-from postmortem_archive.importer import Outcome, Report, import_sources, write_new
-from postmortem_archive.infer import map_severity
-from postmortem_archive.loader import load_one
-from postmortem_archive.model import FrontMatter
-from postmortem_archive.settings import DEFAULT_SEVERITIES, Settings
+from postmortem_archive.core.loader import load_one
+from postmortem_archive.core.model import FrontMatter
+from postmortem_archive.core.settings import DEFAULT_SEVERITIES, Settings
+from postmortem_archive.importing import textdates
+from postmortem_archive.importing.importer import Outcome, Report, import_sources, write_new
+from postmortem_archive.importing.infer import map_severity
 
 
 def _validate(data: dict[str, object]) -> FrontMatter:

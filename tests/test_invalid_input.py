@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import Site, postmortem
-from postmortem_archive.loader import load_all, load_one
-from postmortem_archive.problems import ArchiveInvalid
-from postmortem_archive.settings import Settings
+from postmortem_archive.core.loader import load_all, load_one
+from postmortem_archive.core.problems import ArchiveInvalid
+from postmortem_archive.core.settings import Settings
 
 GOOD = postmortem(title="Fine", date="2024-01-01")
 

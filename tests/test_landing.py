@@ -10,10 +10,10 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import TODAY, Site, postmortem
-from postmortem_archive.archive import Archive
-from postmortem_archive.landing import WINDOW_DAYS, landing
-from postmortem_archive.loader import load_all
-from postmortem_archive.settings import Settings
+from postmortem_archive.archive.collection import Archive
+from postmortem_archive.core.loader import load_all
+from postmortem_archive.core.settings import Settings
+from postmortem_archive.site.landing import WINDOW_DAYS, landing
 
 DAY = dt.date.fromisoformat(TODAY)
 SINCE = DAY - dt.timedelta(days=WINDOW_DAYS - 1)  # first day inside the window

@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 
 from conftest import POSTMORTEM, REPO, Site, postmortem
-from postmortem_archive.cli import collect
-from postmortem_archive.loader import load_all, load_one
-from postmortem_archive.settings import Settings
-from postmortem_archive.taxonomy import DEFAULT_PATTERNS
+from postmortem_archive.cli.common import collect
+from postmortem_archive.core.loader import load_all, load_one
+from postmortem_archive.core.settings import Settings
+from postmortem_archive.core.taxonomy import DEFAULT_PATTERNS
 
 # (file, date, severity, services, patterns, tags, action-item statuses)
 INCIDENTS = [

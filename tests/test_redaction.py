@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import POSTMORTEM, Site, postmortem
-from postmortem_archive.leakcheck import scan
-from postmortem_archive.redact import DEFAULT_KEEP, Redactor, RosterEntry, load_roster, name_parts
+from postmortem_archive.redaction.leakcheck import scan
+from postmortem_archive.redaction.redact import DEFAULT_KEEP, Redactor, RosterEntry, load_roster, name_parts
 
 ROSTER = """\
 - name: Dana Smith

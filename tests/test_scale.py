@@ -17,11 +17,11 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
 from conftest import REPO, Site, postmortem
-from postmortem_archive import paginate
-from postmortem_archive.archive import SIMILAR_WINDOW, Archive
-from postmortem_archive.loader import load_one
+from postmortem_archive.archive.collection import SIMILAR_WINDOW, Archive
+from postmortem_archive.core.loader import load_one
+from postmortem_archive.core.settings import Settings
 from postmortem_archive.plugin import PostmortemsPlugin
-from postmortem_archive.settings import Settings
+from postmortem_archive.site import paginate
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic import postmortems as synthetic_postmortems

@@ -17,9 +17,10 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import Site, postmortem
-from postmortem_archive import pagefind_files, search
-from postmortem_archive.leakcheck import scan
-from postmortem_archive.redact import Redactor
+from postmortem_archive.redaction.leakcheck import scan
+from postmortem_archive.redaction.redact import Redactor
+from postmortem_archive.search import pagefind as search
+from postmortem_archive.search import pagefind_files
 from site_browser import CHROMIUM, serve
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(2)>'

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from postmortem_archive import search
-from postmortem_archive.search_indexer import StreamingIndexer
+from postmortem_archive.search import pagefind as search
+from postmortem_archive.search.indexer import StreamingIndexer
 
 
 def records(site: Path) -> dict[str, list[str]]:

@@ -3,7 +3,7 @@ composed nodes, unless it has more values than the bound."""
 
 from __future__ import annotations
 
-from postmortem_archive import source
+from postmortem_archive.core import source
 
 
 def test_many_values_without_aliases_are_still_refused() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from postmortem_archive.actions import (
+from postmortem_archive.archive.actions import (
     ActionReport,
     Tally,
     action_row,

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from postmortem_archive.actions import action_rows
-from postmortem_archive.exports import (
+from postmortem_archive.archive.actions import action_rows
+from postmortem_archive.site.exports import (
     ATOM,
     CSV_COLUMNS,
     _csv_cell,

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from postmortem_archive.actions import ActionReport, action_rows
-from postmortem_archive.metrics import DurationRow, Metrics, months_between, percentile
-from postmortem_archive.recurrence import pattern_stats
-from postmortem_archive.taxonomy import Pattern
+from postmortem_archive.archive.actions import ActionReport, action_rows
+from postmortem_archive.archive.metrics import DurationRow, Metrics, months_between, percentile
+from postmortem_archive.archive.recurrence import pattern_stats
+from postmortem_archive.core.taxonomy import Pattern
 from units import TODAY, make, settings
 
 P = Pattern(id="config-change", title="Config", description="d")

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from postmortem_archive.lint import RULES, Finding, LintConfig, lint_file, summary
-from postmortem_archive.settings import Settings
+from postmortem_archive.authoring.lint import RULES, Finding, LintConfig, lint_file, summary
+from postmortem_archive.core.settings import Settings
 
 HEAD = "---\ntitle: Cache outage\ndate: 2024-03-12\nseverity: SEV3\nsummary: The cache failed.\n"
 

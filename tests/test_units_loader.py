@@ -9,11 +9,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from postmortem_archive.loader import is_postmortem, load_all, load_one
-from postmortem_archive.model import People, _describe, validate_front_matter
-from postmortem_archive.problems import ArchiveInvalid
-from postmortem_archive.settings import Settings
-from postmortem_archive.taxonomy import Taxonomy
+from postmortem_archive.core.loader import is_postmortem, load_all, load_one
+from postmortem_archive.core.model import People, _describe, validate_front_matter
+from postmortem_archive.core.problems import ArchiveInvalid
+from postmortem_archive.core.settings import Settings
+from postmortem_archive.core.taxonomy import Taxonomy
 from units import settings
 
 BASE = {"title": "T", "date": "2024-03-12", "severity": "SEV2", "summary": "S."}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from postmortem_archive.leakcheck import Leak, _context, _variants, scan
-from postmortem_archive.model import People
-from postmortem_archive.redact import (
+from postmortem_archive.core.model import People
+from postmortem_archive.redaction.leakcheck import Leak, _context, _variants, scan
+from postmortem_archive.redaction.redact import (
     _SLOW,
     Redactor,
     RosterEntry,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from postmortem_archive.model import validate_front_matter
-from postmortem_archive.postmortem import Postmortem
-from postmortem_archive.settings import Settings
+from postmortem_archive.core.model import validate_front_matter
+from postmortem_archive.core.postmortem import Postmortem
+from postmortem_archive.core.settings import Settings
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -26,12 +26,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 STAGE = REPO / ".mutation"
 EQUIVALENT = Path(__file__).with_name("mutation_equivalent.txt")
-RESULT = re.compile(r"^\s*(?P<name>postmortem_archive\.(?P<module>\w+)\.\S+): (?P<status>.+)$")
+RESULT = re.compile(r"^\s*(?P<name>postmortem_archive\.(?:\w+\.)*?(?P<module>\w+)\.x\S+): (?P<status>.+)$")
+
+
+def configured_paths() -> dict[str, Path]:
+    """Each configured module's name (e.g. actions) and its path under the package (archive/actions.py)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    return {Path(p).stem: Path(p).relative_to("src/postmortem_archive") for p in config["only_mutate"]}
 
 
 def configured_modules() -> list[str]:
-    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
-    return [Path(p).stem for p in config["only_mutate"]]
+    return list(configured_paths())
 
 
 def stage() -> None:
@@ -126,7 +131,9 @@ def main() -> int:
     args, modules = parse_modules(parser)
     stage()
     if not args.report:
-        selection = [] if not args.modules else [f"postmortem_archive.{m}.*" for m in modules]
+        paths = configured_paths()
+        dotted = {m: ".".join(paths[m].with_suffix("").parts) for m in modules}
+        selection = [] if not args.modules else [f"postmortem_archive.{dotted[m]}.*" for m in modules]
         log = STAGE / "last-run.log"
         print(f"mutmut run {' '.join(selection)} (output in {log.relative_to(REPO)})", flush=True)
         mutmut("run", "--max-children", args.max_children, *selection, log=log)

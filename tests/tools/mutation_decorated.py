@@ -26,7 +26,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from mutation import EQUIVALENT, parse_modules, print_table
+from mutation import EQUIVALENT, configured_paths, parse_modules, print_table
 
 REPO = Path(__file__).resolve().parents[2]
 STAGE = Path(os.environ.get("MUTATION_CR_STAGE", REPO / ".mutation" / "cr"))  # another copy for a parallel run
@@ -104,7 +104,7 @@ def run(module: str) -> None:
     config = STAGE / f"{module}.toml"
     config.write_text(
         "[cosmic-ray]\n"
-        f'module-path = "{PACKAGE}/{module}.py"\n'
+        f'module-path = "{PACKAGE / configured_paths()[module]}"\n'
         "timeout = 60.0\n"
         "excluded-modules = []\n"
         f'test-command = "{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:xdist {tests}"\n'
@@ -114,7 +114,7 @@ def run(module: str) -> None:
     session = STAGE / f"{module}.sqlite"
     session.unlink(missing_ok=True)
     cosmic_ray("init", config.name, session.name)
-    path = STAGE / PACKAGE / f"{module}.py"
+    path = STAGE / PACKAGE / configured_paths()[module]
     mutmuts, annotations = mutmut_lines(path), annotation_spans(path)
 
     def elsewhere(m: object) -> bool:

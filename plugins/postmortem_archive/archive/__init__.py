@@ -1,0 +1,1 @@
+"""The collection of postmortems: facets, action items, recurrence of patterns, metrics."""

@@ -1,0 +1,1 @@
+"""Helping authors: `postmortem new`, `postmortem lint`, and the prompts new writes."""

@@ -1,0 +1,1 @@
+"""`postmortem import`: legacy postmortems in, schema-valid postmortems out."""

@@ -1,0 +1,1 @@
+"""Engineers' names out of the published site: the redactor, the sweep, the leak check."""

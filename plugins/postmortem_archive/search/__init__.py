@@ -1,0 +1,1 @@
+"""Pagefind search: what is indexed, in which bundles, and indexing beside the build."""

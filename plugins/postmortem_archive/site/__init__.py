@@ -1,0 +1,1 @@
+"""What readers get as pages: rendering, generated pages, listings, exports, charts, templates."""

@@ -1,0 +1,1 @@
+"""Work run on a second core in forked processes (no MkDocs import)."""
