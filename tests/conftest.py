@@ -161,11 +161,11 @@ class Site:
         return records
 
 
-def build_example(dest: Path, config: str = "mkdocs.yml") -> subprocess.CompletedProcess[str]:
-    """`mkdocs build --strict` of one of the repo's configs into dest, with the real command."""
+def build_example(dest: Path, config: str = "mkdocs.yml", engine: str = "mkdocs") -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` (or another `engine`'s) of one of the repo's configs into dest, with the real command."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY, "SOURCE_DATE_EPOCH": "1790000000"}
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / config), "-d", str(dest)],
+        [sys.executable, "-m", engine, "build", "--strict", "-f", str(REPO / config), "-d", str(dest)],
         cwd=REPO,
         capture_output=True,
         text=True,

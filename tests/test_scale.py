@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,9 +187,9 @@ def test_serve_rebuild_reuses_unchanged_work_and_matches_a_clean_build(tmp_path:
     finally:
         config.plugins.on_shutdown()
     published = sum("status: draft" not in text for text in files.values())
-    assert plugin.parse_cache.hits == len(files) - 1  # only the edited file was parsed again
-    assert plugin.fragments.hits >= published  # most headers and footers were reused
-    assert plugin.conversions.hits == len(files) - 1  # only the edited postmortem went through Markdown again
+    assert plugin.serve.parse.hits == len(files) - 1  # only the edited file was parsed again
+    assert plugin.serve.fragments.hits >= published  # most headers and footers were reused
+    assert plugin.serve.conversions.hits == len(files) - 1  # only the edited postmortem went through Markdown again
     for path, text in files.items():
         fresh.add(path, text)
     fresh.plugin_options["drafts"] = "include"  # serve previews drafts
@@ -213,16 +214,16 @@ def test_serve_reuses_generated_pages_while_only_bodies_change(tmp_path: Path) -
     lists = ["incidents/", "action-items/", "metrics/", "services/", "tags/"]
     try:
         build(config)
-        generated = len(plugin.generated)
+        generated = len(plugin.assembly.generated)
         files[edited] = files[edited].replace("## Summary\n", "## Summary\n\nA body edit.\n", 1)
         served.add(edited, files[edited])
         build(load_config(str(served.write_config()), strict=True))
-        assert plugin.pages.hits == generated > 20
+        assert plugin.serve.pages.hits == generated > 20
         body_edit = {url: str(served.html(url).select_one("article")) for url in lists}
         files[edited] = files[edited].replace("\ntitle: ", "\ntitle: Retitled ", 1)
         served.add(edited, files[edited])
         build(load_config(str(served.write_config()), strict=True))
-        assert plugin.pages.hits == 0, "a front-matter edit renders every generated page again"
+        assert plugin.serve.pages.hits == 0, "a front-matter edit renders every generated page again"
     finally:
         config.plugins.on_shutdown()
     for path, text in files.items():
@@ -233,3 +234,42 @@ def test_serve_reuses_generated_pages_while_only_bodies_change(tmp_path: Path) -
     for url in lists:
         assert str(served.html(url).select_one("article")) == str(fresh.html(url).select_one("article")), url
         assert body_edit[url] == str(fresh.html(url).select_one("article")).replace("Retitled ", ""), url
+
+
+def test_serve_checks_a_reused_postmortems_anchors_against_this_builds_pages(tmp_path: Path) -> None:
+    """A postmortem whose conversion is reused under serve links to a heading of another page;
+    that heading is removed. The rebuild checks the link against the page as it is now (MkDocs
+    reports the missing anchor), not against the last build's page, which is still in memory."""
+    files, served, _, config, plugin = serving(tmp_path)
+    source, target = sorted(files)[2], sorted(files)[9]
+    files[target] += "\n## Follow-up notes\n\nNone yet.\n"
+    files[source] += f"\nSee [its notes](../{target}#follow-up-notes).\n"
+    for path in (source, target):
+        served.add(path, files[path])
+    served.extra_config["validation"] = {"anchors": "warn"}
+    # Plugins after ours see each page's own Markdown, also where the conversion was reused.
+    (served.root / "hooks.py").write_text(
+        "EMPTY = []\n\ndef on_page_content(html, page, config, files):\n"
+        "    if not page.markdown.strip():\n        EMPTY.append(page.file.src_uri)\n",
+        encoding="utf-8",
+    )
+    served.extra_config["hooks"] = ["hooks.py"]
+    records: list[Any] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("mkdocs").addHandler(handler)
+    try:
+        build(load_config(str(served.write_config()), strict=True))
+        assert not records
+        served.add(target, files[target].replace("## Follow-up notes", "## Notes", 1))
+        build(load_config(str(served.write_config()), strict=False))  # strict would stop at the warning
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+        config.plugins.on_shutdown()
+    assert plugin.serve.conversions.hits >= len(files) - 2, "the linking postmortem's conversion was reused"
+    hooks = [h for h in sys.modules.values() if getattr(h, "__file__", None) == str(served.root / "hooks.py")]
+    assert hooks and all(h.EMPTY == [] for h in hooks)  # type: ignore[attr-defined]
+    warnings = [r.getMessage() for r in records]
+    for record in records:
+        record.expected = True
+    assert any("#follow-up-notes" in w and "does not contain an anchor" in w for w in warnings), warnings

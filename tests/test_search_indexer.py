@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,27 @@ def test_a_dirty_build_still_indexes_every_page(tmp_path: Path) -> None:
         for path in (site.site / "pagefind").glob("*/fragment/*.pf_fragment")
     ]
     assert sorted(titles) == ["Incident 1", "Incident 2 renamed", "Incident 3"]
+
+
+def test_pagefind_runs_at_a_lower_priority_with_no_python_in_the_forked_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind yields the core to MkDocs through `nice`, not a preexec_fn (Python code run in the
+    forked child, unsafe while the build has any other thread); the index is still written."""
+    from postmortem_archive.search import indexer
+
+    started: list[tuple[list[str], dict[str, object]]] = []
+    popen = subprocess.Popen
+
+    def spy(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        started.append((args, kwargs))
+        return popen(args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(indexer.subprocess, "Popen", spy)
+    streaming = StreamingIndexer(tmp_path, [search.Bundle("all", ("a/index.html",))])
+    streaming.add("a/index.html", page("alpha"))
+    assert streaming.finish().pages == 1
+    ((args, kwargs),) = started
+    assert "preexec_fn" not in kwargs
+    assert args[:3] == [shutil.which("nice"), "-n", str(indexer.INDEXER_NICENESS)]
+    assert records(tmp_path) == {"all": ["/a/"]}

@@ -96,8 +96,9 @@ class PostmortemsConfig(base.Config):
     """Redaction of names: see RedactConfig."""
 
     search = c.Choice(("pagefind", "material"), default="pagefind")
-    """Search backend. `pagefind`: indexed after the build, the browser loads only what a query needs,
-    with filters; do not list Material's `search` plugin. `material`: Material's lunr search (the browser
+    """Search backend. `pagefind`: each bundle indexed beside the build as soon as its pages are
+    converted; the browser loads only what a query needs, with filters; do not list Material's
+    `search` plugin. `material`: Material's lunr search (the browser
     downloads the whole index first; fine for a few hundred postmortems); list its `search` plugin."""
 
     search_on_serve = c.Type(bool, default=False)

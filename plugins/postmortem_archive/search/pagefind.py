@@ -73,7 +73,6 @@ class Bundle:
 class IndexReport:
     pages: int = 0
     bundles: int = 0
-    seconds: float = 0.0  # wall time the Pagefind processes lived, added up over the bundles
     cpu_seconds: float = 0.0  # user + system time of the same (Pagefind's and ours; Pagefind uses every core)
     after_build_seconds: float = 0.0  # wall time the build waits for indexing once its pages are written
     peak_rss_bytes: int = 0  # largest peak of one Pagefind process

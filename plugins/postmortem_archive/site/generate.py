@@ -11,7 +11,7 @@ from postmortem_archive.archive.collection import Archive
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.site import exports, urls
 from postmortem_archive.site.paginate import Pager, pagers
-from postmortem_archive.site.render import Renderer, page_markdown, page_meta
+from postmortem_archive.site.render import Renderer, page_meta
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,8 @@ class GeneratedPage:
     in_nav: bool = False
     page_number: int = 1  # > 1: a further page of a paginated list (kept out of search and the sidebar)
 
-    def markdown(self, body: str) -> str:
-        return page_markdown(self.title, body)
-
     def meta(self) -> dict[str, Any]:
-        """The page meta `markdown()` writes as front matter (MkDocs is given the body only)."""
+        """The page's meta (MkDocs is given its body only, by on_page_read_source)."""
         return page_meta(self.title)
 
 

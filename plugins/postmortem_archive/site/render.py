@@ -27,6 +27,7 @@ from postmortem_archive.site.fragments import FragmentCache, templates_signature
 from postmortem_archive.site.paginate import Pager
 
 TEMPLATES = Path(__file__).parent / "templates"
+ASSETS = Path(__file__).parent / "assets"  # the lists' script and the stylesheet, served at urls.ASSET_*
 # A pattern page lists at most this many of its open action items (the rest: the filtered report).
 PATTERN_OPEN_ITEMS = 50
 

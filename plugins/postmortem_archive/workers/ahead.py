@@ -6,10 +6,9 @@ built, so a forked copy of the process (`Ahead`) can render them in page order w
 converts Markdown, and the page takes its fragments when it gets there. A result the worker has
 not delivered yet (it fell behind, it failed, or a key came out of order) is computed in this
 process instead: the output is the same either way, only where the work ran differs. `Split`
-shares keys between this process and a worker, each done by exactly one of them: parsing the
-files (`split_map`), postmortems' Markdown conversion, then, once every page is converted, the
-building of the pages themselves. `Background` runs one job (the large exports) whose results
-are files.
+shares keys between this process and a worker, each done by exactly one of them (the parsing of
+the files, through `split_map`). Both stay only while they pay on the default configuration
+(docs/decisions.md, "Mechanisms that exist for speed").
 
 Fork, not spawn: the child starts with the archive and the templates already in memory and
 inherits the function to run (a closure cannot be pickled). Fork is only safe while this process
@@ -23,7 +22,6 @@ pipe and our own reader thread can always be stopped.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import pickle
@@ -41,7 +39,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 CHUNK = 8  # results per message: few enough that the first ones come at once
-# Split's and Background's workers yield to everything else: MkDocs' own process is the build's
+# Split's worker yields to everything else: MkDocs' own process is the build's
 # critical path, and Pagefind, indexing beside the build, has to finish with it (measured: 1,000
 # postmortems, 4% less wall).
 WORKER_NICENESS = 19
@@ -54,10 +52,23 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def unusable(items: int, minimum: int = 50) -> str:
+    """Why a worker is not worth a process or not safe to fork ("" when it is): too few items, one
+    core, no fork (Windows), or another thread in this process (a test runner's, a server's: a
+    fork copies their locks too)."""
+    if items < minimum:
+        return f"{items} items, fewer than {minimum}"
+    if cores() < 2:
+        return "one core"
+    if not hasattr(os, "fork"):
+        return "no fork on this system"
+    if threading.active_count() != 1:
+        return f"{threading.active_count() - 1} other thread(s) in this process"
+    return ""
+
+
 def usable(items: int, minimum: int = 50) -> bool:
-    """Worth a process and safe to fork: enough items, a second core, fork (Linux, macOS), and no
-    other thread in this process (a test runner's, a server's: a fork copies their locks too)."""
-    return items >= minimum and cores() >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+    return not unusable(items, minimum)
 
 
 class _Forked:
@@ -239,7 +250,6 @@ class Split(_Forked, Generic[K, V]):
         self.from_worker = 0
 
         def send(out: BinaryIO) -> None:  # in the worker: claim from the end, work, report
-            gc.freeze()  # the inherited objects: a collection here would copy their pages for nothing
             os.nice(WORKER_NICENESS)
             for index in reversed(range(len(keys))):
                 with self._lock:
@@ -286,27 +296,3 @@ class Split(_Forked, Generic[K, V]):
             ok, value = self._done.pop(index, (False, None))
         self.from_worker += ok
         return ok, value
-
-
-class Background(_Forked):
-    """`work()` once, in a forked worker that leaves its results where they belong (files), at the
-    lowest priority; `wait` says whether it finished. If it did not, the caller does the work."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        self._pid = os.fork()
-        if self._pid == 0:
-            code = 1
-            try:
-                gc.freeze()
-                os.nice(WORKER_NICENESS)
-                work()
-                code = 0
-            finally:
-                os._exit(code)
-
-    def wait(self) -> bool:
-        if not self._pid:
-            return False
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = 0
-        return os.waitstatus_to_exitcode(status) == 0

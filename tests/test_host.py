@@ -1,0 +1,63 @@
+"""The MkDocs internals the plugin relies on (plugin/host.py): these fail loudly when MkDocs (or
+ProperDocs, its continuation) stops doing what the serve cache depends on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.config import load_config
+from mkdocs.structure.files import Files, get_files
+from mkdocs.structure.pages import Page
+
+from postmortem_archive.plugin import host
+
+
+def _site(tmp_path: Path) -> tuple[object, Files]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A title\n\n## Steps\n\nSee [b's notes](b.md#notes) and [here](#steps).\n")
+    (docs / "b.md").write_text("# B\n\n## Notes\n\nNone.\n")
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({"site_name": "Host", "docs_dir": "docs"}))
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    return config, get_files(config)
+
+
+def _rendered(config: object, files: Files, src: str) -> Page:
+    page = Page(None, files.get_file_from_path(src), config)  # type: ignore[arg-type]
+    page.read_source(config)  # type: ignore[arg-type]
+    page.render(config, files)  # type: ignore[arg-type]
+    return page
+
+
+def test_page_render_sets_what_a_reused_conversion_puts_back(tmp_path: Path) -> None:
+    config, files = _site(tmp_path)
+    page = _rendered(config, files, "a.md")
+    record = host.conversion_of(page, page.content or "")
+    assert set(record) == set(host.RENDERED)
+    assert record["_title_from_render"] == "A title"
+    assert "steps" in record["present_anchor_ids"]
+    assert [item.title for item in record["toc"]] == ["A title"]
+    # Links to other pages' anchors, by src_uri: the next build has new File objects.
+    assert record["links_to_anchors"] == {"b.md": {"notes": "b.md#notes"}, "a.md": {"steps": "#steps"}}
+
+    # A later build: new Files, a fresh page; the record puts back what render() would have set.
+    again = get_files(config)  # type: ignore[arg-type]
+    fresh = Page(None, again.get_file_from_path("a.md"), config)  # type: ignore[arg-type]
+    assert host.restore_conversion(fresh, record, again) == page.content
+    rendered = _rendered(config, again, "a.md")
+    for name in host.RENDERED:
+        if name not in ("content", "toc"):
+            assert getattr(fresh, name) == getattr(rendered, name), name
+    targets = set(fresh.links_to_anchors or {})
+    assert targets == {again.get_file_from_path("a.md"), again.get_file_from_path("b.md")}, "this build's Files"
+
+
+def test_a_missing_attribute_is_an_error_not_a_silent_fallback(tmp_path: Path) -> None:
+    """A page whose render() did not set what the cache records (as if MkDocs stopped doing it)."""
+    config, files = _site(tmp_path)
+    page = Page(None, files.get_file_from_path("a.md"), config)  # type: ignore[arg-type]
+    page.toc = []  # type: ignore[assignment]
+    with pytest.raises(host.HostChanged, match="present_anchor_ids"):
+        host.conversion_of(page, "")
