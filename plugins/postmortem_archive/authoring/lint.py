@@ -9,7 +9,6 @@ in the site's guide (`postmortems/guide/lint-rules.md`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from typing import Any, Literal
 from postmortem_archive.authoring import placeholders
 from postmortem_archive.authoring.placeholders import body_lines
 from postmortem_archive.core import source
+from postmortem_archive.core.folding import ascii_spellings, fold_word, spellings
 from postmortem_archive.core.loader import load_one
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.redaction.redact import DEFAULT_KEEP, name_parts
@@ -197,22 +197,20 @@ def _free_text(data: dict[str, Any]) -> Iterator[tuple[source.Loc, str]]:
             yield ("action_items", index, "title"), text
 
 
-def _fold_ascii(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 class _Causes:
     """Finds people given as the cause: known names (and their parts) and capitalised names."""
 
     def __init__(self, names: Iterable[str], keep: frozenset[str]) -> None:
         variants: set[str] = set()
         for name in names:
+            # The name as written and as typed without its special letters ("Søren": "Soren", "Soeren").
+            spelled = [name, *ascii_spellings(name)]
             # Only capitalised words are parts of a name ("payments team" and "and" are not).
-            capitalised = {w.casefold() for w in re.split(r"[\s-]+", _fold_ascii(name)) if w[:1].isupper()}
-            parts = {part for part in name_parts(name, keep) if part in capitalised}  # folded: "nunez"
-            variants.update((name, _fold_ascii(name), *parts))
+            capitalised = {w.casefold() for s in spelled for w in re.split(r"[\s-]+", s) if w[:1].isupper()}
+            parts = {part for s in spellings(name) for part in name_parts(s, keep) if part in capitalised}
+            variants.update((*spelled, *parts))
             # Each part as written too ("Núñez"), since name_parts folds accents away.
-            variants.update(w for w in re.split(r"[\s-]+", name) if _fold_ascii(w).casefold() in parts)
+            variants.update(w for w in re.split(r"[\s-]+", name) if fold_word(w) in parts)
         self.names = sorted(variants, key=len, reverse=True)
         if self.names:
             alternatives = "|".join(re.escape(n) for n in self.names)

@@ -27,11 +27,13 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 @dataclass(frozen=True)
 class Leak:
     path: str  # relative to the site dir
-    found: str  # the text that matched, as it appears (decoded)
+    found: str  # the text that matched, as it appears (decoded): the spelling that leaked
     context: str = ""  # the text around it, on one line, so a reader can find it
+    person: str = ""  # whose name it is, as the roster or a person field writes it
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.found!r}" + (f" in {self.context!r}" if self.context else "")
+        whose = f" ({self.person})" if self.person and self.person != self.found else ""
+        return f"{self.path}: {self.found!r}{whose}" + (f" in {self.context!r}" if self.context else "")
 
 
 def _context(text: str, start: int, end: int, width: int = 40) -> str:
@@ -83,7 +85,7 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
         relative = path.relative_to(site_dir).as_posix()
         if relative in exclude or any(fnmatch.fnmatchcase(relative, pattern) for pattern in exclude):
             continue
-        leaks += [Leak(relative, name) for name in redactor.names_in_path(relative)]
+        leaks += [Leak(relative, name, person=whose) for name, whose in redactor.names_in_path(relative, whose=True)]
         if not path.is_file():
             continue
         text = _read(path)
@@ -94,5 +96,6 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
             for start, end, needle in redactor.find(variant):
                 if needle not in seen:
                     seen.add(needle)
-                    leaks.append(Leak(relative, variant[start:end], _context(variant, start, end)))
+                    context = _context(variant, start, end)
+                    leaks.append(Leak(relative, variant[start:end], context, redactor.whose(needle)))
     return leaks

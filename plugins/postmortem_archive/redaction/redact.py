@@ -2,8 +2,10 @@
 
 No guessing (NER misses all-caps names and tags log fragments as people): names
 come from person fields in front matter and a roster. Matching runs on a folded
-copy of the text (NFKD, diacritics dropped, casefolded, whitespace runs collapsed
-to one space) with an Aho-Corasick automaton, so cost stays linear in the text
+copy of the text (core/folding.py: NFKD, diacritics dropped, casefolded, Latin
+letters without a decomposition transliterated, whitespace runs collapsed to one
+space) with an Aho-Corasick automaton holding every spelling of every name
+(folding.spellings: "Müller" also as "Mueller"), so cost stays linear in the text
 however many names there are; matches map back to spans of the original text.
 """
 
@@ -15,23 +17,27 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import unquote
 
 import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from postmortem_archive.core.folding import fold_char, spellings
+
 DEFAULT_SALT = "postmortem-archive"
 
 
 @lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+def _legacy_key(name: str) -> str:
+    """A person's key as pseudonyms have always been made from it (accents dropped, no
+    transliteration), so transliteration changed nobody's pseudonym."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 class _FoldTable(dict[int, str]):
@@ -40,8 +46,8 @@ class _FoldTable(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
-        folded = " " if ch.isspace() else _fold_char(ch)
-        value = folded if len(folded) == 1 else _SLOW  # 'ß' -> 'ss' changes length: the slow path folds it
+        folded = " " if ch.isspace() else fold_char(ch)
+        value = folded if len(folded) == 1 else _SLOW  # 'ß' -> 'ss', 'þ' -> 'th': the slow path folds them
         self[code] = value
         return value
 
@@ -92,7 +98,7 @@ def _fold_slow(text: str) -> tuple[str, list[int]]:
             in_space = True
             continue
         in_space = False
-        folded = _fold_char(ch)
+        folded = fold_char(ch)
         out.append(folded)
         origin.extend([index] * len(folded))
     return "".join(out), origin
@@ -176,8 +182,8 @@ def load_roster(path: Path) -> list[RosterEntry]:
 
 @dataclass
 class Person:
-    key: str  # folded canonical name: the pseudonym derives from it
-    needles: set[str] = field(default_factory=set)  # folded strings that identify the person
+    key: str  # the canonical name folded without transliteration: the pseudonym derives from it
+    name: str  # as written in the roster or a person field (for the leak check's report)
 
 
 class Redactor:
@@ -198,19 +204,21 @@ class Redactor:
         owner: dict[str, str] = {}  # needle -> person key
         full_names: list[tuple[str, str]] = []  # (name, person key): their parts are needles too
         for entry in roster:
-            person = self.people.setdefault(fold_text(entry.name), Person(fold_text(entry.name)))
+            key = _legacy_key(entry.name)
+            person = self.people.setdefault(key, Person(key, entry.name))
             full_names.append((entry.name, person.key))
             for needle in entry.needles():
-                folded = fold_text(needle)
-                if folded:
-                    person.needles.add(folded)
-                    owner.setdefault(folded, person.key)
+                for folded in spellings(needle):  # every spelling: "Søren" as "soren" and "soeren"
+                    if folded:
+                        owner.setdefault(folded, person.key)
         for name in names:
             folded = fold_text(name)
             if folded and folded not in owner:  # a name written in front matter but not in the roster
-                self.people[folded] = Person(folded, {folded})
-                owner[folded] = folded
-                full_names.append((name, folded))
+                key = _legacy_key(name)
+                self.people.setdefault(key, Person(key, name))
+                for spelled in spellings(name):
+                    owner.setdefault(spelled, key)
+                full_names.append((name, key))
         self._add_parts(full_names, owner, frozenset(fold_text(word) for word in keep))
         self._owner = owner
         self.pseudonyms = self._pseudonyms()
@@ -225,13 +233,17 @@ class Redactor:
         people share gets a pseudonym of its own, so it never points at the wrong one of them."""
         holders: dict[str, set[str]] = {}
         for name, key in full_names:
-            for part in name_parts(name, keep):
-                if part not in owner:  # a whole name, alias or handle already
-                    holders.setdefault(part, set()).add(key)
+            for spelled in spellings(name):  # parts in every spelling: "muller" and "mueller"
+                for part in name_parts(spelled, keep):
+                    if part not in owner:  # a whole name, alias or handle already
+                        holders.setdefault(part, set()).add(key)
         for part, keys in sorted(holders.items()):
-            key = next(iter(keys)) if len(keys) == 1 else f"shared name part: {part}"
-            person = self.people.setdefault(key, Person(key))
-            person.needles.add(part)
+            if len(keys) == 1:
+                owner[part] = next(iter(keys))
+                continue
+            key = f"shared name part: {part}"
+            shared_by = ", ".join(sorted(self.people[k].name for k in keys))
+            self.people.setdefault(key, Person(key, f"shared by {shared_by}"))
             owner[part] = key
 
     def _pseudonyms(self) -> dict[str, str]:
@@ -251,6 +263,10 @@ class Redactor:
     def needles(self) -> list[str]:
         """Every folded string that identifies somebody (for the leak check)."""
         return sorted(self._owner)
+
+    def whose(self, needle: str) -> str:
+        """The name (as written in the roster or a person field) a folded needle belongs to."""
+        return self.people[self._owner[needle]].name
 
     def pseudonym(self, name: str) -> str | None:
         key = self._owner.get(fold_text(name))
@@ -279,9 +295,17 @@ class Redactor:
                 last_end = end
         return spans
 
-    def names_in_path(self, path: str) -> list[str]:
-        """Names in a file path or URL, where words are joined by '-', '_' or URL escapes."""
+    @overload
+    def names_in_path(self, path: str) -> list[str]: ...
+    @overload
+    def names_in_path(self, path: str, *, whose: Literal[True]) -> list[tuple[str, str]]: ...
+
+    def names_in_path(self, path: str, *, whose: bool = False) -> list[str] | list[tuple[str, str]]:
+        """Names in a file path or URL, where words are joined by '-', '_' or URL escapes (with
+        `whose`: each with the name it belongs to)."""
         words = unquote(path).replace("-", " ").replace("_", " ")
+        if whose:
+            return [(words[start:end], self.whose(needle)) for start, end, needle in self.find(words)]
         return [words[start:end] for start, end, _ in self.find(words)]
 
     def redact(self, text: str) -> str:
