@@ -235,6 +235,7 @@ def test_a_parallel_build_equals_a_serial_one(tmp_path: Path, monkeypatch: pytes
     said = [r.getMessage() for r in records]
     assert "postmortem_archive: parsing: in this process only (turned off by the test)" in said, said
     assert "postmortem_archive: headers and footers: in this process only (turned off by the test)" in said, said
+    assert "postmortem_archive: the exports: in this process only (turned off by the test)" in said, said
     assert _same_html(serial.site, parallel.site) > 120 + 100  # postmortems and the generated pages
 
 
@@ -280,3 +281,60 @@ def test_prompts_left_in_final_postmortems_are_found_on_both_cores(tmp_path: Pat
         assert re.search(rf"WARNING .*{re.escape(path)}:\d+: template placeholder left in the body", result.stderr), (
             result.stderr
         )
+
+
+def test_background_work_its_failures_and_a_hung_worker(tmp_path: Path) -> None:
+    out = run_alone(f"""
+        import os, time
+        from pathlib import Path
+        from postmortem_archive.workers import ahead
+        target = Path({str(tmp_path)!r}) / "made"
+        job = ahead.Background(lambda: target.write_text(str(os.getpid())), timeout=60)
+        print(job.wait(), target.read_text() != str(os.getpid()))
+        def fail():
+            raise RuntimeError("only in the worker")
+        failing = ahead.Background(fail, timeout=60)
+        print(failing.wait(), failing.failure)
+        hung = ahead.Background(lambda: time.sleep(600), timeout=1)
+        start = time.perf_counter()
+        print(hung.wait(), hung.failure, time.perf_counter() - start < 30)
+    """)
+    assert out.splitlines() == [
+        "True True",
+        "False failed (exit 1)",
+        "False did not finish in 1 s and was stopped True",
+    ], "done in a worker; a failure or a hung worker is reported as not done, and the build goes on"
+
+
+# `mkdocs build` whose exports worker hangs: the build does not wait for ever, and makes them itself.
+EXPORTS_WORKER_HANGS = """
+import sys, time
+from postmortem_archive.plugin import workers
+from postmortem_archive.workers import ahead
+workers.EXPORTS_SECONDS = 2
+class Hung(ahead.Background):
+    def __init__(self, work, timeout):
+        super().__init__(lambda: time.sleep(600), timeout)
+ahead.Background = Hung
+from mkdocs.__main__ import cli
+sys.argv = ["mkdocs", "build", "--strict", "--verbose"]
+cli()
+"""
+
+
+def test_exports_are_made_here_when_the_worker_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parallel, serial = Site(tmp_path / "parallel"), Site(tmp_path / "serial")
+    for site in (parallel, serial):
+        for path, text in synthetic_postmortems(60):
+            site.add(path, text)
+    parallel.write_config()
+    run = [sys.executable, "-c", EXPORTS_WORKER_HANGS]
+    result = subprocess.run(run, cwd=parallel.root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "the exports: made in this process (the worker did not finish in 2 s and was stopped)" in result.stderr
+    monkeypatch.setattr(ahead, "unusable", lambda *args, **kwargs: "turned off by the test")
+    serial.build()
+    for name in ("postmortems.json", "action-items.json", "action-items.csv", "feed.xml"):
+        assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
+    for name in ("incidents/rows.json", "action-items/rows.json"):
+        assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name

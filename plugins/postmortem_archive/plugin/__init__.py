@@ -109,9 +109,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.search.pattern_pages = pattern_pages
         self.search.plan(files, config, by_src, add)
         url_of = {f.src_uri: f.url for f in files}
-        made = {path: make() for path, make in added.export_makers(archive, config, url_of).items()}
-        for path, content in made.items():
-            add(path, content)
+        makers = added.export_makers(archive, config, url_of)
+        made = self.workers.exports(files, config, makers, add, len(archive.postmortems))
         url_of.update((f.src_uri, f.url) for f in files)
         generated = {p.src_uri: p for p in pages}
         self.assembly = PageAssembly(
@@ -146,6 +145,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.search.pagefind:
             env.globals["pm_search"] = self.search.env_globals()
+        self.workers.wait_exports()  # MkDocs copies files right after on_env
         self.workers.stop_ahead()
         return env
 

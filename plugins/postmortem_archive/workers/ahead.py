@@ -7,8 +7,9 @@ converts Markdown, and the page takes its fragments when it gets there. A result
 not delivered yet (it fell behind, it failed, or a key came out of order) is computed in this
 process instead: the output is the same either way, only where the work ran differs. `Split`
 shares keys between this process and a worker, each done by exactly one of them (the parsing of
-the files, through `split_map`). Both stay only while they pay on the default configuration
-(docs/decisions.md, "Mechanisms that exist for speed").
+the files, through `split_map`). `Background` runs one job (the large exports) whose results are
+files. Each stays only while it pays on the default configuration (docs/decisions.md,
+"Mechanisms that exist for speed").
 
 Fork, not spawn: the child starts with the archive and the templates already in memory and
 inherits the function to run (a closure cannot be pickled). Fork is only safe while this process
@@ -27,6 +28,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO, Generic, TypeVar
 
@@ -39,7 +41,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 CHUNK = 8  # results per message: few enough that the first ones come at once
-# Split's worker yields to everything else: MkDocs' own process is the build's
+# Split's and Background's workers yield to everything else: MkDocs' own process is the build's
 # critical path, and Pagefind, indexing beside the build, has to finish with it (measured: 1,000
 # postmortems, 4% less wall).
 WORKER_NICENESS = 19
@@ -296,3 +298,40 @@ class Split(_Forked, Generic[K, V]):
             ok, value = self._done.pop(index, (False, None))
         self.from_worker += ok
         return ok, value
+
+
+class Background(_Forked):
+    """`work()` once, in a forked worker that leaves its results where they belong (files), at the
+    lowest priority; `wait` says whether it finished within `timeout` seconds (a hung worker must
+    not hang the build). If it did not, `failure` says why and the caller does the work."""
+
+    def __init__(self, work: Callable[[], None], timeout: float) -> None:
+        self.timeout = timeout
+        self.failure = ""
+        self._pid = os.fork()
+        if self._pid == 0:
+            code = 1
+            try:
+                os.nice(WORKER_NICENESS)
+                work()
+                code = 0
+            finally:
+                os._exit(code)
+
+    def wait(self) -> bool:
+        if not self._pid:
+            return False
+        deadline = time.monotonic() + self.timeout
+        while True:
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                self.failure = f"did not finish in {self.timeout:.0f} s and was stopped"
+                self._stop_worker()
+                return False
+            time.sleep(0.01)
+        self._pid = 0
+        code = os.waitstatus_to_exitcode(status)
+        self.failure = "" if code == 0 else f"failed (exit {code})"
+        return code == 0
