@@ -357,3 +357,32 @@ def test_leaks_are_immutable_values():
     assert {leak, Leak("a.html", "Dana")} == {leak}
     with pytest.raises(dataclasses.FrozenInstanceError):
         leak.path = "b.html"  # type: ignore[misc]
+
+
+def test_whose_name_each_needle_is_and_the_leak_report() -> None:
+    r = Redactor(
+        [RosterEntry(name="Søren Ortiz", aliases=["Sørre"]), RosterEntry(name="Mark Ortiz")], ["Kim Lee"], keep=set()
+    )
+    assert r.whose("soeren ortiz") == "Søren Ortiz" and r.whose("sorre") == "Søren Ortiz"
+    assert r.whose("kim") == "Kim Lee" and r.whose("mark") == "Mark Ortiz"
+    assert r.whose("ortiz") == "shared by Mark Ortiz, Søren Ortiz"
+    assert r.names_in_path("notes/soeren-ortiz_and-kim.html", whose=True) == [
+        ("soeren ortiz", "Søren Ortiz"),
+        ("kim", "Kim Lee"),
+    ]
+    assert r.names_in_path("notes/soeren-ortiz.html") == ["soeren ortiz"]
+    assert (
+        str(Leak("a.txt", "Soren", "to Soren now", "Søren Ortiz")) == "a.txt: 'Soren' (Søren Ortiz) in 'to Soren now'"
+    )
+    assert str(Leak("a.txt", "Kim Lee", person="Kim Lee")) == "a.txt: 'Kim Lee'", "the name itself: said once"
+    assert str(Leak("a.txt", "kim")) == "a.txt: 'kim'"
+
+
+def test_scan_says_whose_name_a_file_name_holds(tmp_path: Path) -> None:
+    r = Redactor([RosterEntry(name="Søren Ortiz")], [])
+    (tmp_path / "soeren-ortiz.txt").write_text("nothing here", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("Handed to Soeren.", encoding="utf-8")
+    assert scan(tmp_path, r, exclude=()) == [
+        Leak("notes.txt", "Soeren", "Handed to Soeren.", "Søren Ortiz"),
+        Leak("soeren-ortiz.txt", "soeren ortiz", person="Søren Ortiz"),
+    ]

@@ -17,7 +17,7 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -180,12 +180,6 @@ def load_roster(path: Path) -> list[RosterEntry]:
     return entries
 
 
-@dataclass
-class Person:
-    key: str  # the canonical name folded without transliteration: the pseudonym derives from it
-    name: str  # as written in the roster or a person field (for the leak check's report)
-
-
 class Redactor:
     """Replaces every known name, alias, handle, username and e-mail with the person's pseudonym."""
 
@@ -200,22 +194,24 @@ class Redactor:
     ) -> None:
         self.prefix = prefix
         self._salt = salt.encode("utf-8")
-        self.people: dict[str, Person] = {}
+        # Person key (the canonical name folded without transliteration: the pseudonym derives
+        # from it) -> the name as the roster or a person field writes it (the leak check's report).
+        self.people: dict[str, str] = {}
         owner: dict[str, str] = {}  # needle -> person key
         full_names: list[tuple[str, str]] = []  # (name, person key): their parts are needles too
         for entry in roster:
             key = _legacy_key(entry.name)
-            person = self.people.setdefault(key, Person(key, entry.name))
-            full_names.append((entry.name, person.key))
+            self.people.setdefault(key, entry.name)
+            full_names.append((entry.name, key))
             for needle in entry.needles():
                 for folded in spellings(needle):  # every spelling: "Søren" as "soren" and "soeren"
                     if folded:
-                        owner.setdefault(folded, person.key)
+                        owner.setdefault(folded, key)
         for name in names:
             folded = fold_text(name)
             if folded and folded not in owner:  # a name written in front matter but not in the roster
                 key = _legacy_key(name)
-                self.people.setdefault(key, Person(key, name))
+                self.people.setdefault(key, name)
                 for spelled in spellings(name):
                     owner.setdefault(spelled, key)
                 full_names.append((name, key))
@@ -242,8 +238,7 @@ class Redactor:
                 owner[part] = next(iter(keys))
                 continue
             key = f"shared name part: {part}"
-            shared_by = ", ".join(sorted(self.people[k].name for k in keys))
-            self.people.setdefault(key, Person(key, f"shared by {shared_by}"))
+            self.people.setdefault(key, "shared by " + ", ".join(sorted(self.people[k] for k in keys)))
             owner[part] = key
 
     def _pseudonyms(self) -> dict[str, str]:
@@ -266,7 +261,7 @@ class Redactor:
 
     def whose(self, needle: str) -> str:
         """The name (as written in the roster or a person field) a folded needle belongs to."""
-        return self.people[self._owner[needle]].name
+        return self.people[self._owner[needle]]
 
     def pseudonym(self, name: str) -> str | None:
         key = self._owner.get(fold_text(name))
