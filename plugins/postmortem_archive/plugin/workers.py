@@ -14,7 +14,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import write_file
 
-from postmortem_archive.authoring.placeholders import Placeholder
+from postmortem_archive.authoring.placeholders import Placeholder, in_final
 from postmortem_archive.core.loader import LoadOne, load_one
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.problems import Problem
@@ -55,8 +55,6 @@ class Workers:
         raw_of = dict(items)
 
         def load(src: str) -> tuple[Postmortem | list[Problem], list[Placeholder]]:
-            from postmortem_archive.authoring.placeholders import in_final
-
             result = load_one(src, raw_of[src], settings)
             return result, in_final(result) if isinstance(result, Postmortem) else []
 
@@ -117,7 +115,10 @@ class Workers:
         if self._ahead is not None:
             self._ahead.close()
             done = self._ahead.from_worker
-            self.log.debug(f"headers and footers of {done} postmortems were rendered on a second core")
+            if done:
+                self.log.debug(f"headers and footers of {done} postmortems were rendered on a second core")
+            else:  # it failed, or fell behind on every page: say so, a lost speed-up must be visible
+                self.log.info("headers and footers: all rendered in this process (the worker delivered none)")
             self._ahead = None
 
     def close(self) -> None:
