@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from postmortem_archive.core.folding import _ascii_letter, ascii_spellings, fold_char, spellings
 from postmortem_archive.core.model import People
 from postmortem_archive.redaction.leakcheck import Leak, _context, _variants, scan
 from postmortem_archive.redaction.redact import (
@@ -386,3 +387,33 @@ def test_scan_says_whose_name_a_file_name_holds(tmp_path: Path) -> None:
         Leak("notes.txt", "Soeren", "Handed to Soeren.", "Søren Ortiz"),
         Leak("soeren-ortiz.txt", "soeren ortiz", person="Søren Ortiz"),
     ]
+
+
+def test_spellings_of_a_name() -> None:
+    assert spellings("Jürgen Müller") == ["jurgen muller", "jurgen mueller", "juergen muller", "juergen mueller"]
+    assert spellings("Søren Ågård")[0] == "soren agard" and "soeren aagaard" in spellings("Søren Ågård")
+    assert spellings("Þórður Guðmundsson")[0] == "thordur gudmundsson"
+    assert spellings("Straßburger") == ["strassburger"]
+    assert spellings("Łukasz") == ["lukasz"] and spellings("Çağrı Yıldız") == ["cagri yildiz"]
+    assert spellings("Дана") == ["дана"], "other scripts are not transliterated"
+    assert fold_text("SØREN  Ågård") == "soren agard"
+    typed = ascii_spellings("Søren Ågård")
+    assert typed[0] == "Soren Agard" and {"Soeren Aagaard", "Soren Aagaard", "Soeren Agard"} <= set(typed)
+    many = "Ääkkönen Öörni Üüs"  # six letters with a second spelling: the two extremes only
+    assert spellings(many) == ["aakkonen oorni uus", "aeaekkoenen oeoerni ueues"]
+
+
+def test_only_latin_letters_are_transliterated() -> None:
+    """Letters without a decomposition, one by one: Latin ones to ASCII, anything else kept."""
+    assert [_ascii_letter(c) for c in "øłþðæœßı"] == ["o", "l", "th", "d", "ae", "oe", "ss", "i"]
+    assert [_ascii_letter(c) for c in "дж1-"] == ["д", "ж", "1", "-"], "other scripts, digits, punctuation"
+    assert [fold_char(c) for c in "ØÅ\u0301"] == ["o", "a", ""]
+    assert _ascii_letter("\U00017000") == "\U00017000", "a letter with no name in Unicode's database (Tangut)"
+
+
+def test_typed_spellings_keep_the_case_as_written_and_the_combination_limit() -> None:
+    assert ascii_spellings("søren ågård")[:2] == ["soren agard", "soren agaard"], "lower case stays lower"
+    # An acute accent on its own (U+00B4) folds to a space: a word more than the name had.
+    assert ascii_spellings("Søren\u00b4x") == ["Soren x", "Soeren x"]
+    assert len(spellings("äöüøå")) == 2**5, "up to MAX_COMBINED letters: every combination"
+    assert len(spellings("äöüøåä")) == 2, "more: the two extremes"

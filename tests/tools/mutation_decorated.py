@@ -36,6 +36,7 @@ MODULE_TESTS = {
     "actions": ["test_units_actions.py", "test_units_figures.py", "test_units_exports.py"],
     "exports": ["test_units_exports.py"],
     "redact": ["test_units_redact.py"],
+    "folding": ["test_units_redact.py", "test_units_lint.py"],
     "leakcheck": ["test_units_redact.py"],
     "lint": ["test_units_lint.py"],
     "loader": ["test_units_loader.py"],

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from postmortem_archive.authoring import placeholders
 from postmortem_archive.authoring.placeholders import body_lines
 from postmortem_archive.core import source
-from postmortem_archive.core.folding import ascii_spellings, fold_word, spellings
+from postmortem_archive.core.folding import ascii_spellings, fold_text, spellings
 from postmortem_archive.core.loader import load_one
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.redaction.redact import DEFAULT_KEEP, name_parts
@@ -210,7 +210,7 @@ class _Causes:
             parts = {part for s in spellings(name) for part in name_parts(s, keep) if part in capitalised}
             variants.update((*spelled, *parts))
             # Each part as written too ("Núñez"), since name_parts folds accents away.
-            variants.update(w for w in re.split(r"[\s-]+", name) if fold_word(w) in parts)
+            variants.update(w for w in re.split(r"[\s-]+", name) if fold_text(w) in parts)
         self.names = sorted(variants, key=len, reverse=True)
         if self.names:
             alternatives = "|".join(re.escape(n) for n in self.names)

@@ -65,8 +65,10 @@ def _ascii_letter(ch: str) -> str:
     return ch
 
 
-def fold_word(text: str) -> str:
-    """Text folded character by character, whitespace runs to one space, stripped."""
+def fold_text(text: str) -> str:
+    """Text folded character by character, whitespace runs to one space, stripped: a name or a
+    needle as matching sees it (`redaction.redact.fold` folds page text the same way, keeping
+    each position's origin)."""
     return " ".join("".join(fold_char(ch) for ch in text).split())
 
 
@@ -86,7 +88,7 @@ def spellings(text: str) -> list[str]:
     options = _letters(text)
     choices = [o for o in options if len(o) > 1]
     if not choices:
-        return [fold_word(text)]
+        return [fold_text(text)]
     if len(choices) > MAX_COMBINED:
         picks: list[tuple[int, ...]] = [(0,) * len(choices), (1,) * len(choices)]
     else:

@@ -27,7 +27,7 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from postmortem_archive.core.folding import fold_char, spellings
+from postmortem_archive.core.folding import fold_char, fold_text, spellings
 
 DEFAULT_SALT = "postmortem-archive"
 
@@ -102,10 +102,6 @@ def _fold_slow(text: str) -> tuple[str, list[int]]:
         out.append(folded)
         origin.extend([index] * len(folded))
     return "".join(out), origin
-
-
-def fold_text(text: str) -> str:
-    return fold(text)[0].strip()
 
 
 def _is_word(ch: str) -> bool:
