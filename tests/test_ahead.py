@@ -78,6 +78,27 @@ def test_a_slow_worker_is_stopped_without_waiting() -> None:
     assert out == "True"
 
 
+def test_a_process_forked_from_the_reader_leaves_its_results_alone() -> None:
+    """Another worker forked while Ahead runs shares its pipe: if it read from it (as the
+    conversion worker would, rendering a header), this process would pair results with the wrong
+    keys or lose them. In a forked child `get` computes instead."""
+    out = run_alone("""
+        import os, time
+        from postmortem_archive.workers import ahead
+        keys = list(range(40))
+        results = ahead.Ahead(keys, lambda key: key * 10)
+        time.sleep(2)  # the worker has delivered everything into the pipe
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if all(results.get(key) == key * 10 for key in keys) else 1)
+        _, status = os.waitpid(pid, 0)
+        mine = all(results.get(key) == key * 10 for key in keys)
+        print(os.waitstatus_to_exitcode(status), mine, results.from_worker)
+        results.close()
+    """)
+    assert out == "0 True 40"
+
+
 def test_split_map_and_its_guards() -> None:
     out = run_alone("""
         import threading
@@ -232,6 +253,8 @@ def test_a_parallel_build_equals_a_serial_one(tmp_path: Path, monkeypatch: pytes
         r"headers and footers (of \d+ postmortems were rendered on a second core|: all rendered in this process)"
     )
     assert re.search(ahead_said, result.stderr), result.stderr
+    converted_said = r"(\d+ postmortems were converted on a second core|Markdown conversion: all in this process)"
+    assert re.search(converted_said, result.stderr), result.stderr
     assert "in this process only" not in result.stderr
     monkeypatch.setattr(ahead, "unusable", lambda *args, **kwargs: "turned off by the test")
     with caplog_at_info() as records:
@@ -240,7 +263,118 @@ def test_a_parallel_build_equals_a_serial_one(tmp_path: Path, monkeypatch: pytes
     assert "postmortem_archive: parsing: in this process only (turned off by the test)" in said, said
     assert "postmortem_archive: headers and footers: in this process only (turned off by the test)" in said, said
     assert "postmortem_archive: the exports: in this process only (turned off by the test)" in said, said
+    assert "postmortem_archive: Markdown conversion: in this process only (turned off by the test)" in said, said
     assert _same_html(serial.site, parallel.site) > 120 + 100  # postmortems and the generated pages
+
+
+# `mkdocs build` in which MkDocs' process leaves every key of a Split (parsing, conversion) to the
+# worker: it waits until the worker has claimed each one, so the worker's path is taken for every
+# postmortem whatever the load. Only our plugin's log is at DEBUG: under --verbose MkDocs would not
+# check links to anchors.
+WORKER_TAKES_ALL = """
+import logging, sys, time
+from postmortem_archive.workers import ahead
+logging.getLogger("mkdocs.plugins.postmortem_archive").setLevel(logging.DEBUG)
+take = ahead.Split.take
+def wait_for_the_worker(self, key):
+    index, deadline = self._position.get(key), time.monotonic() + 60
+    while index is not None and self._claims[index] == self.FREE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return take(self, key)
+ahead.Split.take = wait_for_the_worker
+from mkdocs.__main__ import cli
+sys.argv = ["mkdocs", "build", "--strict"]
+cli()
+"""
+
+
+def _run_worker_takes_all(site: Site) -> subprocess.CompletedProcess[str]:
+    site.write_config()
+    run = [sys.executable, "-c", WORKER_TAKES_ALL]
+    return subprocess.run(run, cwd=site.root, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("search", ["pagefind", "material"])
+def test_postmortems_converted_in_the_worker_make_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search: str
+) -> None:
+    """Every postmortem converted on the second core (redacted there too): the same files as a
+    build in one process, Material's search index included, and later plugins see each page's
+    Markdown (a hook writes its length into the page)."""
+    worker, serial = Site(tmp_path / "worker"), Site(tmp_path / "serial")
+    for site in (worker, serial):
+        site.plugin_options["search"] = search
+        site.plugin_options["redact"] = {"enabled": True}
+        for path, text in synthetic_postmortems(60):
+            site.add(path, text)
+        (site.root / "hooks.py").write_text(
+            "def on_page_content(html, page, config, files):\n"
+            "    return html + f'<p>markdown-length {len(page.markdown or \"\")}</p>'\n",
+            encoding="utf-8",
+        )
+        site.extra_config["hooks"] = ["hooks.py"]
+    result = _run_worker_takes_all(worker)
+    assert result.returncode == 0, result.stderr
+    converted = re.search(r"(\d+) postmortems were converted on a second core", result.stderr)
+    assert converted and int(converted.group(1)) == 60, result.stderr
+    monkeypatch.setattr(ahead, "unusable", lambda *args, **kwargs: "turned off by the test")
+    serial.build()
+    assert _same_html(serial.site, worker.site) > 60 + 50
+    page = next(worker.site.glob("20*/*/index.html")).read_text(encoding="utf-8")
+    length = re.search(r"markdown-length (\d+)", page)
+    assert length and int(length.group(1)) > 500, "the page's own Markdown, not the empty one Markdown got"
+
+
+def test_a_postmortem_converted_in_the_worker_keeps_its_links_anchors_and_warnings(tmp_path: Path) -> None:
+    """Every postmortem converted in the worker: MkDocs' process still gets what the conversion
+    told it. Links are rewritten, anchors checked against the worker's pages (a missing one is
+    reported, present ones are not), and a page whose conversion warned (a link to a missing file)
+    is converted again here, so the warning is printed once and --strict counts it."""
+    site = Site(tmp_path)
+    files = dict(synthetic_postmortems(60))
+    source, target = sorted(files)[0], sorted(files)[-1]
+    files[target] += "\n## Follow-up notes\n\nNone yet.\n"
+    files[source] += (
+        f"\nSee [its notes](../{target}#follow-up-notes), [its summary](../{target}#summary), "
+        f"[nothing](../{target}#no-such-anchor) and [this summary](#summary).\n"
+    )
+    broken = sorted(files)[1]
+    files[broken] += "\nSee [the runbook](../runbooks/missing.md).\n"
+    for path, text in files.items():
+        site.add(path, text)
+    site.extra_config["validation"] = {"anchors": "warn"}
+    result = _run_worker_takes_all(site)
+    assert result.returncode != 0, "--strict stops on the two warnings"
+    assert "Aborted with 2 warnings in strict mode" in result.stdout + result.stderr, result
+    anchor = re.findall(r"WARNING .*contains a link '([^']+)', but the doc '([^']+)' does not contain", result.stderr)
+    assert anchor == [(f"../{target}#no-such-anchor", target)], result.stderr
+    assert len(re.findall(rf"WARNING .*{re.escape(broken)}.*runbooks/missing\.md", result.stderr)) == 1, result.stderr
+    converted = re.search(r"(\d+) postmortems were converted on a second core", result.stderr)
+    assert converted and int(converted.group(1)) == 59, "all but the page that warned"
+    page = (site.site / source.removesuffix(".md") / "index.html").read_text(encoding="utf-8")
+    slug = target.removesuffix(".md")
+    assert f'href="../../{slug}/#follow-up-notes"' in page and 'href="#summary"' in page
+    toc = re.search(r'<nav class="md-nav md-nav--secondary".*?</nav>', page, re.S)
+    assert toc and 'href="#summary"' in toc.group(0), "the table of contents came back with the page"
+
+
+def test_no_conversion_on_the_second_core_when_another_plugin_takes_part(tmp_path: Path) -> None:
+    """The worker converts with our plugin's events only: a site whose hook changes each page's
+    Markdown has every postmortem converted in MkDocs' process, with the hook's change."""
+    site = Site(tmp_path)
+    for path, text in synthetic_postmortems(60):
+        site.add(path, text)
+    (tmp_path / "hooks.py").write_text(
+        "def on_page_markdown(markdown, page, config, files):\n    return markdown + '\\n\\nHooked here.\\n'\n",
+        encoding="utf-8",
+    )
+    site.extra_config["hooks"] = ["hooks.py"]
+    result = _run_worker_takes_all(site)
+    assert result.returncode == 0, result.stderr
+    assert "converted on a second core" not in result.stderr
+    assert "Markdown conversion" not in result.stderr
+    pages = [site.site / path.removesuffix(".md") / "index.html" for path, _ in synthetic_postmortems(60)]
+    assert all("Hooked here." in page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_a_worker_not_worth_forking_says_why(tmp_path: Path) -> None:

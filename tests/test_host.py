@@ -61,3 +61,52 @@ def test_a_missing_attribute_is_an_error_not_a_silent_fallback(tmp_path: Path) -
     page.toc = []  # type: ignore[assignment]
     with pytest.raises(host.HostChanged, match="present_anchor_ids"):
         host.conversion_of(page, "")
+
+
+def test_a_worker_converts_a_page_as_mkdocs_does(tmp_path: Path) -> None:
+    """host.convert (what _populate_page does after on_page_markdown) gives what render() gives."""
+    config, files = _site(tmp_path)
+    rendered = _rendered(config, files, "a.md")
+    page = Page(None, files.get_file_from_path("a.md"), config)  # type: ignore[arg-type]
+    record = host.convert(page, rendered.markdown or "", config, files)  # type: ignore[arg-type]
+    assert record["content"] == rendered.content
+    assert config._current_page is page  # type: ignore[attr-defined]  # extensions look the page up there
+    expected = host.conversion_of(rendered, rendered.content or "")
+    assert [(item.title, item.id) for item in record.pop("toc")] == [(i.title, i.id) for i in expected.pop("toc")]
+    assert record == expected
+
+
+def _plugins(tmp_path: Path, hook: str | None) -> tuple[object, object]:
+    """A site with our plugin and, maybe, a hook with one event; (its plugins, our plugin)."""
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    config: dict[str, object] = {"site_name": "Host", "docs_dir": "docs", "plugins": [{"postmortems": {}}]}
+    if hook is not None:
+        (tmp_path / "hook.py").write_text(f"def on_{hook}(*args, **kwargs):\n    return None\n")
+        config["hooks"] = ["hook.py"]
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    loaded = load_config(str(tmp_path / "mkdocs.yml"))
+    return loaded.plugins, loaded.plugins["postmortems"]
+
+
+@pytest.mark.parametrize(
+    ("hook", "alone"),
+    [(None, True), ("pre_page", False), ("page_read_source", False), ("page_markdown", False),
+     ("page_content", True), ("post_page", True)],
+)  # fmt: skip
+def test_only_our_plugin_taking_part_in_conversion_lets_a_worker_convert(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, hook: str | None, alone: bool
+) -> None:
+    """A hook on an event up to on_page_markdown takes part in conversion; one on on_page_content
+    runs after ours (we come first in the list), so the worker's conversion is still right."""
+    plugins, ours = _plugins(tmp_path, hook)
+    for record in caplog.records:  # MkDocs: "Multiple 'on_page_read_source' handlers can't work"
+        record.expected = hook == "page_read_source" and "on_page_read_source" in record.getMessage()
+    assert host.converts_alone(plugins, ours) is alone  # type: ignore[arg-type]
+
+
+def test_a_plugin_collection_without_its_event_lists_is_an_error(tmp_path: Path) -> None:
+    plugins, ours = _plugins(tmp_path, None)
+    del plugins.events  # type: ignore[attr-defined]  # as if MkDocs stopped keeping them there
+    with pytest.raises(host.HostChanged, match="events"):
+        host.converts_alone(plugins, ours)  # type: ignore[arg-type]

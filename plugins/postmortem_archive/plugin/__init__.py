@@ -26,6 +26,7 @@ from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.problems import ArchiveInvalid
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.plugin import files as added
+from postmortem_archive.plugin import host
 from postmortem_archive.plugin.config import OptionError, PostmortemsConfig, to_settings
 from postmortem_archive.plugin.navigation import archive_nav
 from postmortem_archive.plugin.redaction import Redaction
@@ -139,14 +140,27 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         fragments = self.serve.fragments if self.is_serve else None
         return Renderer(archive, [custom_dir] if custom_dir else [], fragments, site_key)
 
-    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+    def _nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         return archive_nav(nav, self.hidden, self.nav_first if config.nav is None else [])
+
+    @event_priority(-100)  # last: the worker forked here converts with the final files and pages
+    def _nav_last(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        assert self.assembly is not None
+        # Not under serve (it reuses conversions) nor --dirty (MkDocs skips pages).
+        if not self.is_serve and not self.dirty and host.converts_alone(config.plugins, self):
+            by_src = self.assembly.by_src
+            pages = {f.src_uri: f.page for f in files.documentation_pages() if f.src_uri in by_src and f.page}
+            self.workers.convert(pages, self._postmortem_markdown, config, files)
+        return nav
+
+    on_nav = CombinedEvent(_nav, _nav_last)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.search.pagefind:
             env.globals["pm_search"] = self.search.env_globals()
         self.workers.wait_exports()  # MkDocs copies files right after on_env
         self.workers.stop_ahead()
+        self.workers.stop_conversion()  # every page has been converted by now
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -173,12 +187,24 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             # Before Markdown runs, so headings, their anchors and the table of contents carry no names.
             page.meta = self.redaction.meta(page.meta)
             converted = self.redaction.text(markdown if converted is None else converted)
-        if self.is_serve and uri in self.assembly.by_src:
-            return self.serve.reuse_conversion(markdown if converted is None else converted, page, config, files)
+        if uri in self.assembly.by_src:
+            converted = markdown if converted is None else converted
+            if self.workers.take_conversion(uri, converted):
+                return ""  # on_page_content puts the worker's conversion in place
+            if self.is_serve:
+                return self.serve.reuse_conversion(converted, page, config, files)
         return converted
+
+    def _postmortem_markdown(self, page: Page) -> str:
+        """For the conversion worker: the Markdown on_page_markdown makes of a postmortem (its
+        header and footer are rendered in MkDocs' process, by on_page_markdown)."""
+        assert self.assembly is not None
+        markdown = self.assembly.postmortem_markdown(self.assembly.by_src[page.file.src_uri])
+        return markdown if self.redaction is None else self.redaction.text(markdown)
 
     def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         assert self.assembly is not None
+        content = self.workers.restore(content, page, files)
         if self.is_serve:
             content = self.serve.restore(content, page, files)
         try:

@@ -5,13 +5,15 @@ the work in MkDocs' process says so at INFO, with the reason."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from postmortem_archive.authoring.placeholders import Placeholder, in_final
@@ -20,6 +22,7 @@ from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.problems import Problem
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.plugin import files as added
+from postmortem_archive.plugin import host
 from postmortem_archive.site import urls
 from postmortem_archive.workers import ahead
 
@@ -38,6 +41,8 @@ class Workers:
         self._ahead: ahead.Ahead[str, tuple[str, str]] | None = None
         self._exports: ahead.Background | None = None
         self._writes: list[Callable[[], None]] = []
+        self._conversion: ahead.Split[str, host.Conversion] | None = None
+        self._converted: dict[str, tuple[host.Conversion, str]] = {}  # src_uri -> (conversion, Markdown)
 
     def _usable(self, what: str, items: int) -> bool:
         if not self.enabled:
@@ -73,6 +78,53 @@ class Workers:
             return None
         self._ahead = ahead.Ahead(order, fragments)
         return self._ahead.get
+
+    def convert(
+        self, pages: dict[str, Page], markdown: Callable[[Page], str], config: MkDocsConfig, files: Files
+    ) -> None:
+        """Postmortems' Markdown converted on both cores: a worker converts `markdown(page)` from
+        the last page backwards while MkDocs goes forwards (ahead.Split). The caller has checked
+        that no other plugin takes part in conversion (host.converts_alone). A page whose
+        conversion logged a warning is converted again in MkDocs' process, which logs it once."""
+        if not self._usable("Markdown conversion", len(pages)):
+            return
+        quiet = _Quiet()
+
+        def work(uri: str) -> host.Conversion:  # in the worker
+            page = pages[uri]
+            with quiet.none_logged(f"{uri}: converting the page"):
+                return host.convert(page, markdown(page), config, files)
+
+        self._conversion = ahead.Split(list(pages), work)
+
+    def take_conversion(self, uri: str, markdown: str) -> bool:
+        """Whether the worker converted this page (`restore` then puts its conversion in place);
+        `markdown` is what the page's Markdown is, for the plugins after ours."""
+        if self._conversion is None:
+            return False
+        done, record = self._conversion.take(uri)
+        if done and record is not None:
+            self._converted[uri] = (record, markdown)
+        return done and record is not None
+
+    def restore(self, content: str, page: Page, files: Files) -> str:
+        """The page's content: the worker's conversion if it made it, else `content`."""
+        taken = self._converted.pop(page.file.src_uri, None)
+        if taken is None:
+            return content
+        record, page.markdown = taken
+        return host.restore_conversion(page, record, files)
+
+    def stop_conversion(self) -> None:
+        """Every page has been converted by now (on_env comes after every conversion)."""
+        if self._conversion is not None:
+            self._conversion.close()
+            done = self._conversion.from_worker
+            if done:
+                self.log.debug(f"{done} postmortems were converted on a second core")
+            else:
+                self.log.info("Markdown conversion: all in this process (the worker delivered none)")
+            self._conversion = None
 
     def exports(
         self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]], add: added.Add, size: int
@@ -123,6 +175,9 @@ class Workers:
 
     def close(self) -> None:
         """The build ended or failed: no worker outlives it."""
+        if self._conversion is not None:
+            self._conversion.close()
+            self._conversion = None
         if self._exports is not None:
             self._exports.close()
             self._exports = None
@@ -134,3 +189,33 @@ class Workers:
 def _write(path: str, make: Callable[[], str]) -> None:
     """Make a generated file's content and write it where MkDocs would (UTF-8)."""
     write_file(make().encode("utf-8"), path)
+
+
+class _Quiet:
+    """In a worker: log records go nowhere (MkDocs' own process writes the build's log and counts
+    warnings for --strict); warnings and errors are counted, so that a page which logs one is
+    reported as not done and MkDocs' process converts it again, logging them there."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._started = False
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+
+        def call_handlers(logger: logging.Logger, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                self.count += 1
+
+        logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]  # the worker's copy only
+
+    @contextlib.contextmanager
+    def none_logged(self, what: str) -> Iterator[None]:
+        """Raise after the block if it logged a warning or an error."""
+        self._start()
+        seen = self.count
+        yield
+        if self.count > seen:
+            raise RuntimeError(f"{what}: warnings")

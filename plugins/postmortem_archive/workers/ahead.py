@@ -171,6 +171,9 @@ class Ahead(_Forked, Generic[K, V]):
         self._done: dict[int, V] = {}
         self._next = 0  # index of the next result the worker delivers
         self.from_worker = 0
+        # A process forked from this one (another worker) shares the pipe: were it to read, it
+        # would take results meant for this process, which would then pair them with wrong keys.
+        self._owner = os.getpid()
 
         def send(out: BinaryIO) -> None:  # in the worker: compute in order, in chunks
             for start in range(0, len(keys), CHUNK):
@@ -186,7 +189,7 @@ class Ahead(_Forked, Generic[K, V]):
 
     def get(self, key: K) -> V:
         index = self._position.get(key)
-        if index is not None:
+        if index is not None and os.getpid() == self._owner:
             self._collect(index)
             if index in self._done:
                 self.from_worker += 1
