@@ -34,6 +34,7 @@ ALPHA: dict[str, Any] = {
     "resolved": "2025-03-12T10:55:00-05:00",  # 113
     "impact": {"users": 120000, "revenue": 45000.5, "description": "Checkout failed."},
     "trigger": "https://github.com/acme/payments/pull/4411",
+    "imported": {"source": "url:https://blog.example.net/alpha", "url": "https://blog.example.net/alpha"},
     "related": ["2024-11-02-bravo"],
     "action_items": [
         {
@@ -110,6 +111,7 @@ def expected_postmortem(pm_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         "minutes_to_resolve": minutes("resolved"),
         "impact": fields.get("impact"),
         "trigger": fields.get("trigger"),
+        "source_url": fields.get("imported", {}).get("url"),
         "related": fields.get("related", []),
         "action_items_total": len(items),
         "action_items_open": sum(i["status"] in ("open", "in-progress") for i in items),

@@ -38,6 +38,7 @@ FULL = {
     "resolved": "2024-03-12T15:55:00Z",
     "impact": {"users": 120000, "revenue": 45000.5, "description": "38 minutes down."},
     "trigger": "https://github.com/acme/payments/pull/4411",
+    "imported": {"source": "url:https://status.example.org/1", "url": "https://status.example.org/1"},
     "related": ["older"],
     "action_items": [
         {
@@ -93,6 +94,7 @@ def test_postmortems_json_carries_every_front_matter_field():
         "minutes_to_resolve": 113.0,
         "impact": {"users": 120000, "revenue": 45000.5, "description": "38 minutes down."},
         "trigger": FULL["trigger"],
+        "source_url": "https://status.example.org/1",
         "related": ["older"],
         "action_items_total": 3,
         "action_items_open": 1,

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from postmortem_archive.archive.actions import ActionReport, action_rows
-from postmortem_archive.archive.metrics import DurationRow, Metrics, months_between, percentile
+from postmortem_archive.archive.actions import ActionReport, action_rows, later, quarter
+from postmortem_archive.archive.metrics import DurationRow, Metrics, percentile
+from postmortem_archive.archive.periods import Periods, periods
 from postmortem_archive.archive.recurrence import pattern_stats
 from postmortem_archive.core.taxonomy import Pattern
 from units import TODAY, make, settings
@@ -36,20 +37,20 @@ def test_pattern_stats_in_taxonomy_order_newest_first_and_years_span_the_archive
     assert [s.pattern.id for s in stats] == ["retry-storm", "config-change"]
     config = stats[1]
     assert [pm.id for pm in config.postmortems] == ["d", "a", "b"]  # newest first, same day: id descending
-    assert config.years == (2020, 2021, 2022, 2023, 2024)
+    assert config.span.labels == ("2020", "2021", "2022", "2023", "2024")
     assert config.count == 3
     assert (config.first_seen, config.last_seen) == (dt.date(2022, 5, 1), dt.date(2024, 1, 10))
     assert config.mean_interval_days == (dt.date(2024, 1, 10) - dt.date(2022, 5, 1)).days / 2
-    assert config.per_year == [(2020, 0), (2021, 0), (2022, 1), (2023, 0), (2024, 2)]
+    assert config.per_period == [("2020", 0), ("2021", 0), ("2022", 1), ("2023", 0), ("2024", 2)]
     assert config.top_services == [("api", 3), ("db", 2), ("cache", 1)]
 
 
 def test_pattern_never_seen_and_seen_once():
     never, once = pattern_stats((Q, P), [_with(["config-change"], "a", "2024-01-10")])
     assert (never.count, never.first_seen, never.last_seen, never.mean_interval_days) == (0, None, None, None)
-    assert never.per_year == [(2024, 0)]
+    assert never.per_period == [("2024", 0)]
     assert once.mean_interval_days is None
-    assert pattern_stats((P,), [])[0].years == ()
+    assert pattern_stats((P,), [])[0].span.labels == ()
 
 
 def test_two_occurrences_have_one_interval():
@@ -102,9 +103,38 @@ def test_percentile_interpolates_like_numpy(values, q, expected):
     assert percentile(values, q) == expected
 
 
-def test_months_between_crosses_years_and_includes_both_ends():
-    assert months_between(dt.date(2023, 11, 30), dt.date(2024, 2, 1)) == ["2023-11", "2023-12", "2024-01", "2024-02"]
-    assert months_between(dt.date(2024, 5, 1), dt.date(2024, 5, 31)) == ["2024-05"]
+def test_months_cross_years_and_include_both_ends():
+    span = periods([dt.date(2024, 2, 1), dt.date(2023, 11, 30)])
+    assert span == Periods("month", 2023 * 12 + 10, ("2023-11", "2023-12", "2024-01", "2024-02"))
+    assert periods([dt.date(2024, 5, 1), dt.date(2024, 5, 31)]).labels == ("2024-05",)
+    assert periods([]) == Periods("month", 0, ())
+
+
+def test_the_finest_unit_with_at_most_so_many_periods():
+    """240 months fit (twenty years); one more and it is years; centuries when nothing else fits."""
+    twenty_years = [dt.date(2005, 1, 1), dt.date(2024, 12, 31)]
+    assert (periods(twenty_years).unit, len(periods(twenty_years).labels)) == ("month", 240)
+    assert periods([dt.date(2005, 1, 1), dt.date(2025, 1, 1)]).unit == "year"
+    historical = periods([dt.date(1628, 8, 10), dt.date(1912, 4, 15), dt.date(2026, 11, 30)])
+    assert (historical.unit, historical.labels[0], historical.labels[-1]) == ("decade", "1620s", "2020s")
+    assert len(historical.labels) == 41, "not 4,800 months, nor 399 years"
+    assert historical.counts([dt.date(1628, 8, 10), dt.date(1621, 1, 1), dt.date(2026, 1, 1)])[:2] == [2, 0]
+    decades = periods([dt.date(1628, 8, 10), dt.date(2026, 11, 30)], finest="year", most=41)
+    assert (decades.unit, decades.labels[0], decades.labels[-1], len(decades.labels)) == (
+        "decade",
+        "1620s",
+        "2020s",
+        41,
+    )
+    ends = periods([dt.date.min, dt.date.max])
+    assert (ends.unit, ends.labels[0], ends.labels[-1], len(ends.labels)) == ("century", "0000-0099", "9900-9999", 100)
+    assert periods([dt.date(999, 3, 1)]).labels == ("0999-03",), "four-digit years: labels sort as text"
+
+
+def test_dates_at_the_end_of_the_calendar():
+    assert later(dt.date(2024, 1, 1), 30) == dt.date(2024, 1, 31)
+    assert later(dt.date(9999, 12, 1), 30) == dt.date.max
+    assert quarter(dt.date(999, 5, 1)) == "0999-Q2"
 
 
 def _metrics(pms):
@@ -119,10 +149,10 @@ def test_per_month_by_severity_aligned_with_months_and_only_severities_seen():
         make("d", date="2024-01-31", severity="SEV1"),
     ]
     m = _metrics(pms)
-    assert m.months == ["2024-01", "2024-02", "2024-03"]
-    assert m.per_month() == {"SEV1": [1, 0, 2], "SEV3": [1, 0, 0]}
-    assert list(m.per_month()) == ["SEV1", "SEV3"]  # most severe first, as configured
-    assert _metrics([]).months == []
+    assert m.periods.labels == ("2024-01", "2024-02", "2024-03")
+    assert m.per_period() == {"SEV1": [1, 0, 2], "SEV3": [1, 0, 0]}
+    assert list(m.per_period()) == ["SEV1", "SEV3"]  # most severe first, as configured
+    assert _metrics([]).periods.labels == ()
 
 
 def _timed(pm_id, date, minutes_to_detect, **fields):

@@ -377,3 +377,25 @@ def test_rules_and_config_are_immutable_values():
     assert hash(config.disable) == hash(frozenset())
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.disable = frozenset({"PM201"})  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2026-12-07", []),  # today: not in the future
+        ("1900-01-01", []),
+        ("2026-12-08", ["date 2026-12-08 is in the future (today is 2026-12-07): check it is not a typo"]),
+        ("9999-12-31", ["date 9999-12-31 is in the future (today is 2026-12-07): check it is not a typo"]),
+        ("1899-12-31", ["date 1899-12-31 is before 1900: check it is not a typo"]),
+        ("0001-01-01", ["date 0001-01-01 is before 1900: check it is not a typo"]),
+    ],
+)
+def test_an_unlikely_incident_date_is_a_warning_at_its_line(date: str, expected: list[str]) -> None:
+    """Any real date is valid (no PM000); one in the future or before 1900 is asked about."""
+    text = doc().replace("date: 2024-03-12", f"date: {date}")
+    settings = Settings(today=__import__("datetime").date(2026, 12, 7))
+    found = [f for f in lint_file("2024/x.md", text.encode(), settings, LintConfig())]
+    assert [(f.line, f.col, f.rule, f.level) for f in found] == [(3, 7, "PM701", "warning")] * len(expected)
+    assert [f.message.split("; for a")[0] for f in found] == expected
+    disabled = text.replace("---\n\n", "lint: {disable: [PM701]}\n---\n\n", 1)
+    assert lint_file("2024/x.md", disabled.encode(), settings, LintConfig()) == []

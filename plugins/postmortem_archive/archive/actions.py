@@ -44,14 +44,14 @@ class ActionRow:
         return (
             self.item.status == "done"
             and self.item.completed is not None
-            and self.item.completed <= self.postmortem.date + dt.timedelta(days=90)
+            and self.item.completed <= later(self.postmortem.date, 90)
         )
 
 
 def action_row(pm: Postmortem, index: int, item: ActionItem, settings: Settings) -> ActionRow:
     due, due_default = item.due, False
     if due is None and pm.meta.severity in settings.action_slo_days:
-        due, due_default = pm.date + dt.timedelta(days=settings.action_slo_days[pm.meta.severity]), True
+        due, due_default = later(pm.date, settings.action_slo_days[pm.meta.severity]), True
     priority, priority_default = item.priority, False
     if priority is None and item.type in settings.default_priorities:
         priority, priority_default = settings.default_priorities[item.type], True
@@ -113,7 +113,15 @@ class Tally:
 
 
 def quarter(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def later(day: dt.date, days: int) -> dt.date:
+    """`days` after `day`, or the last date there is (an incident on 9999-12-30 has a due date)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,7 @@ class ActionReport:
         eligible = [
             r
             for r in self.rows
-            if r.item.status != "wont-fix" and r.postmortem.date + dt.timedelta(days=90) <= self.today
+            if r.item.status != "wont-fix" and later(r.postmortem.date, 90) <= self.today
         ]
         return rate(sum(r.completed_within_90_days for r in eligible), len(eligible)), len(eligible)
 

@@ -53,7 +53,7 @@ FACETS: tuple[tuple[str, str, str, Callable[[Postmortem], Iterable[str]]], ...] 
     ("teams", "Teams", "Team", lambda pm: pm.meta.teams),
     ("tags", "Tags", "Tag", lambda pm: pm.meta.tags),
     ("severity", "Severity", "Severity", lambda pm: [pm.meta.severity]),
-    ("years", "Years", "Year", lambda pm: [str(pm.date.year)]),
+    ("years", "Years", "Year", lambda pm: [f"{pm.date.year:04d}"]),
 )
 
 

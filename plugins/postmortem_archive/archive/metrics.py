@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass
 
 from postmortem_archive.archive.actions import ActionReport, quarter
+from postmortem_archive.archive.periods import Periods, periods
 from postmortem_archive.core.postmortem import Postmortem
 
 
@@ -19,14 +19,6 @@ def percentile(values: list[float], q: float) -> float | None:
     position = (len(ordered) - 1) * q
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def months_between(first: dt.date, last: dt.date) -> list[str]:
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 @dataclass(frozen=True)
@@ -44,17 +36,16 @@ class Metrics:
     actions: ActionReport
 
     @property
-    def months(self) -> list[str]:
-        if not self.postmortems:
-            return []
-        dates = [pm.date for pm in self.postmortems]
-        return months_between(min(dates), max(dates))
+    def periods(self) -> Periods:
+        """Months from the first incident to the last, or years, decades or centuries for an
+        archive spanning centuries (archive/periods.py)."""
+        return periods(pm.date for pm in self.postmortems)
 
-    def per_month(self) -> dict[str, list[int]]:
-        """severity -> incidents per month (aligned with `months`)."""
-        counts = Counter((pm.meta.severity, f"{pm.date:%Y-%m}") for pm in self.postmortems)
+    def per_period(self) -> dict[str, list[int]]:
+        """severity -> incidents per period (aligned with `periods.labels`)."""
+        span = self.periods
         levels = [s for s in self.severities if any(pm.meta.severity == s for pm in self.postmortems)]
-        return {s: [counts.get((s, m), 0) for m in self.months] for s in levels}
+        return {s: span.counts(pm.date for pm in self.postmortems if pm.meta.severity == s) for s in levels}
 
     def durations(self, kind: str) -> list[DurationRow]:
         """Median and p90 of time to detect/mitigate/resolve (`kind`), per quarter of incident date."""

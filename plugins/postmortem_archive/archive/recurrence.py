@@ -7,16 +7,19 @@ from collections import Counter
 from dataclasses import dataclass
 
 from postmortem_archive.archive.actions import completion_rate
+from postmortem_archive.archive.periods import Periods, periods
 from postmortem_archive.core.model import ActionItem
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.taxonomy import Pattern
+
+SPARK_BARS = 40  # a pattern's sparkline is a table cell: years up to forty, then decades
 
 
 @dataclass(frozen=True)
 class PatternStats:
     pattern: Pattern
     postmortems: list[Postmortem]  # newest first
-    years: tuple[int, ...]  # every year of the archive, oldest first, for per-year charts
+    span: Periods  # the archive's years (or decades, centuries), oldest first, for per-period charts
 
     @property
     def count(self) -> int:
@@ -38,9 +41,9 @@ class PatternStats:
         return (self.last_seen - self.first_seen).days / (self.count - 1)
 
     @property
-    def per_year(self) -> list[tuple[int, int]]:
-        counts = Counter(pm.date.year for pm in self.postmortems)
-        return [(year, counts.get(year, 0)) for year in self.years]
+    def per_period(self) -> list[tuple[str, int]]:
+        """(period, incidents of this pattern) over the whole archive's span."""
+        return list(zip(self.span.labels, self.span.counts(pm.date for pm in self.postmortems), strict=True))
 
     @property
     def top_services(self) -> list[tuple[str, int]]:
@@ -60,8 +63,7 @@ class PatternStats:
 
 def pattern_stats(patterns: tuple[Pattern, ...], postmortems: list[Postmortem]) -> list[PatternStats]:
     """Stats for every pattern of the taxonomy (also those never seen), in taxonomy order."""
-    years = sorted({pm.date.year for pm in postmortems})
-    span = tuple(range(years[0], years[-1] + 1)) if years else ()
+    span = periods((pm.date for pm in postmortems), finest="year", most=SPARK_BARS)
     newest_first = sorted(postmortems, key=lambda pm: (pm.date, pm.id), reverse=True)
     return [
         PatternStats(pattern, [pm for pm in newest_first if pattern.id in pm.meta.patterns], span)

@@ -8,6 +8,7 @@ in the site's guide (`postmortems/guide/lint-rules.md`).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from postmortem_archive.authoring.placeholders import body_lines
 from postmortem_archive.core import source
 from postmortem_archive.core.folding import ascii_spellings, fold_text, spellings
 from postmortem_archive.core.loader import load_one
+from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.redaction.redact import DEFAULT_KEEP, name_parts
 
@@ -51,6 +53,7 @@ RULES = {
         Rule("PM501", "error", "final postmortem without a summary"),
         Rule("PM502", "error", "template placeholder left in a final postmortem"),
         Rule("PM601", "warning", "imported postmortem: a value still needs review"),
+        Rule("PM701", "warning", "incident date in the future or before 1900"),
     )
 }
 
@@ -402,6 +405,20 @@ def lint_draft(draft: Draft, config: LintConfig) -> list[Finding]:
     return [f for f in out if f.rule not in _disabled(data, config)]
 
 
+def unlikely_date(day: dt.date, today: dt.date) -> str | None:
+    """Why an incident date looks like a typo (2204 for 2024, 1024 for 2024), or None. Any real
+    date is valid: an archive may hold historical incidents, and one file says so by disabling
+    the rule."""
+    if day > today:
+        return f"date {day.isoformat()} is in the future (today is {today.isoformat()}): check it is not a typo"
+    if day.year < 1900:
+        return (
+            f"date {day.isoformat()} is before 1900: check it is not a typo; for a historical incident "
+            "add 'lint: {disable: [PM701]}' to this file's front matter"
+        )
+    return None
+
+
 def _disabled(data: dict[str, Any], config: LintConfig) -> set[str]:
     own = data.get("lint")
     listed = own.get("disable") if isinstance(own, dict) else None
@@ -440,6 +457,9 @@ def lint_file(path: str, raw: bytes, settings: Settings, config: LintConfig) -> 
             else:
                 findings.append(Finding(p.path, p.line, 1, "PM000", f"{p.field}: {p.message}"))
     draft = _draft(path, raw)
+    if isinstance(result, Postmortem) and (message := unlikely_date(result.date, settings.today)):
+        line = draft.line_of(("date",))
+        findings.append(Finding(path, line, _col(draft.raw_lines, line, result.date.isoformat()), "PM701", message))
     disabled = _disabled(draft.data, config)
     findings = [f for f in findings if f.rule == "PM000" or f.rule not in disabled]
     return sorted(set(findings + lint_draft(draft, config)))

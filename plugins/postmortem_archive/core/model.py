@@ -39,42 +39,35 @@ def _describe(value: object) -> str:
     return f"{type(value).__name__} {shown if len(shown) <= 80 else shown[:77] + '...'}"
 
 
-# Years outside this range are typos (20240 for 2024) and would overflow date arithmetic
-# (due date = date + SLO, conversion to UTC) near the limits of Python's dates.
-YEARS = (1900, 2999)
-
-
-def _in_range(value: dt.date) -> dt.date:
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(f"year {value.year} is outside {YEARS[0]}..{YEARS[1]}; check the date")
-    return value
-
-
+# Any real calendar date is accepted (year 1 to 9999, the date type's range): archives hold
+# historical incidents. A date in the future or before 1900 is more likely a typo, which lint
+# reports as a warning (PM701); date arithmetic saturates at the calendar's ends (archive/actions.py
+# `later`, site/timefmt.py).
 def _as_date(value: object) -> object:
     if isinstance(value, dt.datetime):
         raise ValueError(f"expected a date like 2024-03-12, got a timestamp {value.isoformat()}")
     if isinstance(value, dt.date):
-        return _in_range(value)
+        return value
     if isinstance(value, str):
         try:
             parsed = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
         else:
-            return _in_range(parsed)
+            return parsed
     raise ValueError(f"expected a date like 2024-03-12, got {_describe(value)}")
 
 
 def _as_timestamp(value: object) -> object:
     if isinstance(value, dt.datetime):
-        return _in_range(value)
+        return value
     if isinstance(value, str):
         try:
             parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             pass
         else:
-            return _in_range(parsed)
+            return parsed
     if isinstance(value, dt.date):
         raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got a date without time {value}")
     raise ValueError(f"expected a timestamp like 2024-03-12T14:02:00Z, got {_describe(value)}")

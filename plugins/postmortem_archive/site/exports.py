@@ -56,6 +56,7 @@ class ExportedPostmortem(_Export):
     minutes_to_resolve: float | None
     impact: ExportedImpact | None
     trigger: str | None
+    source_url: str | None  # where `postmortem import` found it (imported.url), as written
     related: list[str]
     action_items_total: int
     action_items_open: int
@@ -141,6 +142,7 @@ def exported_postmortem(pm: Postmortem, url: str, rows: list[ActionRow]) -> Expo
         minutes_to_resolve=_minutes(pm.time_to_resolve),
         impact=impact,
         trigger=m.trigger,
+        source_url=m.imported.url if m.imported else None,
         related=m.related,
         action_items_total=len(rows),
         action_items_open=sum(r.is_open for r in rows),

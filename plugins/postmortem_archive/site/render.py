@@ -218,7 +218,7 @@ class Renderer:
 
     def metrics(self, link: urls.Linker) -> str:
         mx = self.archive.metrics
-        per_month = mx.per_month()
+        span, per_period = mx.periods, mx.per_period()
         kinds = ("detect", "mitigate", "resolve")
         rows = {kind: {row.quarter: row for row in mx.durations(kind)} for kind in kinds}
         quarters = sorted({q for kind in kinds for q in rows[kind]})
@@ -228,10 +228,10 @@ class Renderer:
         chart_svgs = {
             "per_month": charts.stacked_bars(
                 "per-month",
-                "Incidents per month by severity",
-                mx.months,
-                per_month,
-                x_title="Month of incident",
+                f"Incidents per {span.unit} by severity",
+                list(span.labels),
+                per_period,
+                x_title=f"{span.unit.capitalize()} of incident",
                 y_title="Incidents",
             ),
             "durations": charts.lines(
@@ -266,7 +266,9 @@ class Renderer:
             link,
             charts={name: Markup(svg) for name, svg in chart_svgs.items()},
             durations={"quarters": quarters, **rows},
-            month_totals=[sum(values[i] for values in per_month.values()) for i in range(len(mx.months))],
+            span=span,
+            per_period=per_period,
+            totals=[sum(values[i] for values in per_period.values()) for i in range(len(span.labels))],
             minutes=lambda value: timefmt.duration(dt.timedelta(minutes=value)) if value is not None else "",
         )
 

@@ -21,11 +21,15 @@ def duration(delta: dt.timedelta | None) -> str:
 
 
 def timestamp(when: dt.datetime | None, zone: ZoneInfo) -> str:
-    """'2024-03-12 14:02 UTC' in the display zone."""
+    """'2024-03-12 14:02 UTC' in the display zone (as written, with its offset, at the very
+    edges of the calendar, where the display zone's date does not exist)."""
     if when is None:
         return ""
-    local = when.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    try:
+        local = when.astimezone(zone)
+    except (OverflowError, ValueError):
+        local = when
+    return f"{local.date().isoformat()} {local:%H:%M} {local.tzname()}"
 
 
 def number(value: float | None) -> str:
