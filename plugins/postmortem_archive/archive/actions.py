@@ -137,11 +137,7 @@ class ActionReport:
     def within_90_days(self) -> tuple[float | None, int]:
         """Share of items done within 90 days of their incident, among items of incidents at least
         90 days old (they had the whole window), won't-fix excluded; and how many items counted."""
-        eligible = [
-            r
-            for r in self.rows
-            if r.item.status != "wont-fix" and later(r.postmortem.date, 90) <= self.today
-        ]
+        eligible = [r for r in self.rows if r.item.status != "wont-fix" and later(r.postmortem.date, 90) <= self.today]
         return rate(sum(r.completed_within_90_days for r in eligible), len(eligible)), len(eligible)
 
     def missing(self, field: str) -> tuple[int, float | None]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import click
 
 # Each module registers its commands on the group when imported.
-from postmortem_archive.cli import actions, archive, authoring, importing, redaction  # noqa: F401
+from postmortem_archive.cli import actions, archive, authoring, importing, init, redaction  # noqa: F401
 from postmortem_archive.cli.common import cli
 
 
