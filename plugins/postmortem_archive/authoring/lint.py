@@ -228,6 +228,33 @@ class _CaseFold(dict[int, str]):
 
 _CASE_FOLD = _CaseFold()
 
+# Words without which a pattern cannot match (each match contains one of them, in any case): one
+# automaton pass over a text says which of the patterns are worth running on it at all.
+_NEEDS = {
+    "human error": ("error", "mistake"),
+    "root cause": ("root", "cause", "blame", "fault"),
+    "blame": (
+        *("careless", "negligen", "stupid", "incompeten", "lazy", "laziness", "slopp", "reckless"),
+        *("irresponsibl", "dumb", "idiot", "fault", "bother"),
+    ),
+    "hindsight": ("should", "could", "failed", "obvious", "clearly", "neglected"),
+    "person verb": (
+        *("forgot", "ignored", "neglected", "overlooked", "messed", "screwed", "botched", "made", "careless"),
+        *("negligent", "sloppy", "lazy", "reckless", "blame", "mistakenly", "didn", "should"),
+    ),
+}
+_VOCABULARY = ahocorasick.Automaton()
+for _kind, _words in _NEEDS.items():
+    for _word in _words:
+        _folded = _word.translate(_CASE_FOLD)
+        _VOCABULARY.add_word(_folded, (*_VOCABULARY.get(_folded, ()), _kind))
+_VOCABULARY.make_automaton()
+
+
+def _vocabulary(folded: str) -> set[str]:
+    """Which patterns of `_NEEDS` may match a text (given case-folded with `_CASE_FOLD`)."""
+    return {kind for _, kinds in _VOCABULARY.iter(folded) for kind in kinds}
+
 
 @lru_cache(maxsize=65536)
 def _variants(name: str, keep: frozenset[str]) -> tuple[str, ...]:
@@ -269,9 +296,8 @@ class _Causes:
     def __init__(self, own: _Names, roster: _Names) -> None:
         self.sources = (own, roster)
 
-    def _known(self, text: str) -> Iterator[tuple[int, str, str]]:
+    def _known(self, text: str, folded: str) -> Iterator[tuple[int, str, str]]:
         names: dict[int, set[int]] = {}
-        folded = text.translate(_CASE_FOLD)
         for source_names in self.sources:
             source_names.at(folded, names)
         if not names:
@@ -312,12 +338,18 @@ class _Causes:
                     return at, text[at : at + length], tail.end()
         return None
 
-    def find(self, text: str) -> Iterator[tuple[int, str, str]]:
-        """(start, name, matched text) for each person given as the cause."""
+    def find(
+        self, text: str, folded: str | None = None, kinds: set[str] | None = None
+    ) -> Iterator[tuple[int, str, str]]:
+        """(start, name, matched text) for each person given as the cause. `folded`: the text
+        case-folded (`_CASE_FOLD`), `kinds`: its `_vocabulary`, when the caller has them."""
+        folded = text.translate(_CASE_FOLD) if folded is None else folded
         seen: set[int] = set()
-        for start, name, matched in self._known(text):
+        for start, name, matched in self._known(text, folded):
             seen.add(start)
             yield start, name, matched
+        if "person verb" not in (_vocabulary(folded) if kinds is None else kinds):
+            return
         for match in UNKNOWN_CAUSE.finditer(text):
             name = match.group("name")
             if name.split()[0].casefold() in _NOT_NAMES or match.start("name") in seen:
@@ -328,8 +360,11 @@ class _Causes:
 def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[int, str, str]]:
     """(offset, rule, message) for blaming, hindsight and cause language in one piece of text."""
     named_as_root: set[int] = set()
-    for match in HUMAN_ERROR.finditer(text):
-        if ROOT_CAUSE.search(text):
+    folded = text.translate(_CASE_FOLD)
+    kinds = _vocabulary(folded)
+    root_cause = "root cause" in kinds and ROOT_CAUSE.search(text) is not None
+    for match in HUMAN_ERROR.finditer(text) if "human error" in kinds else ():
+        if root_cause:
             yield (
                 match.start(),
                 "PM101",
@@ -342,7 +377,7 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                 "PM102",
                 f"'{match.group(0)}' explains nothing: describe the conditions that led to the action",
             )
-    if ROOT_CAUSE.search(text):
+    if root_cause:
         for name in people:
             index = text.casefold().find(name.casefold())
             if index >= 0:
@@ -352,7 +387,7 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                     "PM101",
                     f"a person ({name}) is named as the cause: name the conditions and system gaps instead",
                 )
-    for start, name, matched in causes.find(text):
+    for start, name, matched in causes.find(text, folded, kinds):
         if start not in named_as_root:
             yield (
                 start,
@@ -360,13 +395,13 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                 f"a person ({name}) is given as the cause ('{matched}'): describe what made the action "
                 "possible and its outcome likely, not who did it",
             )
-    for match in BLAME.finditer(text):
+    for match in BLAME.finditer(text) if "blame" in kinds else ():
         yield (
             match.start(),
             "PM201",
             f"'{match.group(0)}' assigns blame: describe what happened and why it made sense at the time",
         )
-    for match in HINDSIGHT.finditer(text):
+    for match in HINDSIGHT.finditer(text) if "hindsight" in kinds else ():
         yield (
             match.start(),
             "PM202",
