@@ -356,7 +356,12 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, lines: _Lines, found: dict[Loc
     position = getattr(exc, "position", None)  # ReaderError: a control character
     line = lines.at(position) if isinstance(position, int) else 1
     reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+    reason = _READER_REASONS.get(reason, reason)
     return Problem(path, line, "front matter", f"invalid YAML: {reason}")
+
+
+# PyYAML's own reader words a refusal libyaml's way, so the message does not depend on the parser.
+_READER_REASONS = {"special characters are not allowed": "control characters are not allowed"}
 
 
 def load(path: str, raw: bytes) -> Source | list[Problem]:
