@@ -112,7 +112,7 @@ def run_mkdocs(cwd: Path) -> Run:
     return run
 
 
-def run_child(args: list[str], cwd: Path) -> Run:
+def run_child(args: list[str], cwd: Path, check: bool = True) -> Run:
     """Run a command; its wall time, CPU time and peak RSS (its own and its children's, not other jobs')."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -121,7 +121,7 @@ def run_child(args: list[str], cwd: Path) -> Run:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
+    if check and proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed in {cwd}:\n{err.decode(errors='replace')[-3000:]}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
@@ -213,8 +213,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_loop(variant: str, docs: Path, edits: int = 3) -> list[float]:
-    """Seconds from writing an edit to one postmortem until `mkdocs serve` serves the changed page."""
+def serve_loop(variant: str, docs: Path, edits: int = 3, serve_args: tuple[str, ...] = ()) -> list[float]:
+    """Seconds from writing an edit to one postmortem until `mkdocs serve` serves the changed page
+    (`serve_args`, e.g. ("--dirty",), are added to the command)."""
     with tempfile.TemporaryDirectory(prefix="pm-serve-") as tmp:
         root = Path(tmp)
         shutil.copytree(docs, root / "docs")
@@ -223,7 +224,7 @@ def serve_loop(variant: str, docs: Path, edits: int = 3) -> list[float]:
         url_path = target.relative_to(root / "docs").with_suffix("").as_posix() + "/"
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", *serve_args],
             cwd=root,
             env=ENV,
             stdout=subprocess.DEVNULL,

@@ -52,6 +52,15 @@ def actionlint() -> str:
     return found
 
 
+@pytest.fixture(params=["c", "python"])
+def yaml_parser(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test that uses it runs with libyaml's parser and with PyYAML's own (the fallback)."""
+    from postmortem_archive.core import source
+
+    with source.using(request.param):
+        yield request.param
+
+
 def front_matter(**fields: Any) -> dict[str, Any]:
     """A valid, final postmortem's front matter, with `fields` overriding the defaults."""
     data: dict[str, Any] = {

@@ -31,6 +31,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 
 from postmortem_archive.cli import main as cli_main
+from postmortem_archive.core import source
 from postmortem_archive.core.loader import load_all, load_one
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.problems import ArchiveInvalid, Problem
@@ -172,7 +173,7 @@ def serve() -> None:
         signal.signal(signal.SIGPROF, _cpu_alarm)
         signal.signal(signal.SIGALRM, _wall_alarm)
         _sabotage(os.environ.get("PM_FUZZ_SABOTAGE", ""))
-        protocol.write(json.dumps({"ready": True, "limit_mb": limit // 2**20}) + "\n")
+        protocol.write(json.dumps({"ready": True, "limit_mb": limit // 2**20, "parser": source.parser()}) + "\n")
         protocol.flush()
         for line in sys.stdin:
             raw = base64.b64decode(json.loads(line)["raw"])

@@ -9,6 +9,8 @@ from postmortem_archive.core.loader import load_all, load_one
 from postmortem_archive.core.problems import ArchiveInvalid
 from postmortem_archive.core.settings import Settings
 
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # libyaml's parser and the fallback
+
 GOOD = postmortem(title="Fine", date="2024-01-01")
 
 CASES = {
@@ -112,9 +114,15 @@ UNREADABLE = {
 CASES.update(UNREADABLE)
 
 
+# PyYAML's own parser has no nesting limit of its own: there the bound of 32 levels speaks first.
+PYTHON_PARSER = {"deeper than libyaml allows": "2024/x.md:6: front matter: nested more than 32 levels deep"}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_problem_names_file_line_and_field(case: str) -> None:
+def test_problem_names_file_line_and_field(case: str, yaml_parser: str) -> None:
     text, expected = CASES[case]
+    if yaml_parser == "python":
+        expected = PYTHON_PARSER.get(case, expected)
     problems = load_one("2024/x.md", text.encode(), Settings())
     assert isinstance(problems, list), "invalid input must not validate"
     assert any(str(p).startswith(expected) for p in problems), [str(p) for p in problems]

@@ -24,6 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from postmortem_archive.core import source
+
 EXAMPLES = int(os.environ.get("PM_FUZZ_EXAMPLES", "60"))
 WORKER = Path(__file__).with_name("fuzz_worker.py")
 PEAK_MB = int(os.environ.get("PM_FUZZ_PEAK_MB", "150"))  # growth of the worker's resident size allowed
@@ -235,11 +237,14 @@ def files(draw: st.DrawFn) -> bytes:
 class Worker:
     """The worker process, restarted when an example kills it."""
 
-    def __init__(self) -> None:
+    def __init__(self, parser: str | None = None) -> None:
         self.proc: subprocess.Popen[str] | None = None
+        self.parser = parser
 
     def start(self) -> None:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        if self.parser:
+            env[source.PARSER_ENV] = self.parser
         self.proc = subprocess.Popen(
             [sys.executable, str(WORKER)],
             stdin=subprocess.PIPE,
@@ -251,6 +256,7 @@ class Worker:
         assert self.proc.stdout is not None
         hello = self.proc.stdout.readline()
         assert hello and json.loads(hello)["ready"], "the fuzz worker did not start"
+        assert self.parser in (None, json.loads(hello)["parser"]), "the worker loads with another parser"
 
     def run(self, raw: bytes) -> dict[str, Any]:
         if self.proc is None or self.proc.poll() is not None:
@@ -274,9 +280,10 @@ class Worker:
             self.proc = None
 
 
-@pytest.fixture(scope="module")
-def worker() -> Iterator[Worker]:
-    w = Worker()
+@pytest.fixture(scope="module", params=["c", "python"])
+def worker(request: pytest.FixtureRequest) -> Iterator[Worker]:
+    """The worker with libyaml's parser, then with PyYAML's own (the fallback)."""
+    w = Worker(request.param)
     yield w
     w.stop()
 

@@ -3,7 +3,11 @@ composed nodes, unless it has more values than the bound."""
 
 from __future__ import annotations
 
+import pytest
+
 from postmortem_archive.core import source
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # libyaml's parser and the fallback
 
 
 def test_many_values_without_aliases_are_still_refused() -> None:

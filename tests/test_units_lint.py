@@ -399,3 +399,67 @@ def test_an_unlikely_incident_date_is_a_warning_at_its_line(date: str, expected:
     assert [f.message.split("; for a")[0] for f in found] == expected
     disabled = text.replace("---\n\n", "lint: {disable: [PM701]}\n---\n\n", 1)
     assert lint_file("2024/x.md", disabled.encode(), settings, LintConfig()) == []
+
+
+def test_case_folding_for_the_automata_is_what_re_ignorecase_matches():
+    """A name's automaton must find every spelling `re.I` matched: same representative for any two
+    characters `re.I` takes for each other (and only for those)."""
+    import re
+    from re._casefix import _EXTRA_CASES
+
+    from postmortem_archive.authoring.lint import _CASE_FOLD
+
+    for code in range(0x3000):
+        c = chr(code)
+        others = {c.upper()[:1], c.lower()[:1], c.title()[:1], *map(chr, _EXTRA_CASES.get(ord(c.lower()[:1]), ()))}
+        for d in others - {""}:
+            same = bool(re.fullmatch(re.escape(c), d, re.I))
+            assert (c.translate(_CASE_FOLD) == d.translate(_CASE_FOLD)) == same, (c, d)
+
+
+def _old_known(names: list[str], text: str) -> list[tuple[int, str, str]]:
+    """The per-file regex lint used before issue 25, as the reference."""
+    import re
+
+    from postmortem_archive.authoring.lint import _GAP, _KNOWN_VERBS
+
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    known = re.compile(
+        rf"(?<!\w)(?P<name>{alternatives})(?!\w)(?:'s)?{_GAP}(?P<verb>{_KNOWN_VERBS})\b"
+        rf"|\b(?:caused\s+by|because\s+of|blamed?\s+on|fault\s+of)\s+(?P<name2>{alternatives})(?!\w)"
+        rf"|(?<!\w)(?P<name3>{alternatives})'s\s+(?:fault|mistake|error|negligence|carelessness)\b",
+        re.I,
+    )
+    out = []
+    for match in known.finditer(text):
+        group = next(g for g in ("name", "name2", "name3") if match.group(g))
+        out.append((match.start(group), match.group(group), match.group(0)))
+    return out
+
+
+WORDS = [
+    "Dana",
+    "Dana Smith",
+    "Smith",
+    "dana",
+    "Ann",
+    "Anna",
+    "\u017fam",
+    "Sam",
+    "\u0130lk",
+    "\u0131lk",
+]  # long s, dotted and dotless i
+GLUE = [" ", "  ", "'s ", "'s fault", " caused by ", " because of  ", " forgot ", " broke ", "x", ".", "-", " was "]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_known_names_are_found_as_the_per_file_regex_found_them(seed):
+    import random
+
+    from postmortem_archive.authoring.lint import _CASE_FOLD, _Causes, _Names
+
+    rng = random.Random(seed)
+    names = rng.sample(WORDS, rng.randint(1, 4))
+    text = "".join(rng.choice([*WORDS, *GLUE, *GLUE]) for _ in range(rng.randint(1, 14)))
+    causes = _Causes(_Names(names[:2]), _Names(names[2:]))
+    assert list(causes._known(text, text.translate(_CASE_FOLD))) == _old_known(names, text)

@@ -18,6 +18,8 @@ from units import settings
 
 BASE = {"title": "T", "date": "2024-03-12", "severity": "SEV2", "summary": "S."}
 
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # libyaml's parser and the fallback
+
 
 def raw(**fields: object) -> bytes:
     data = {**BASE, **fields}

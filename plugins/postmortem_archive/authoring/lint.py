@@ -8,17 +8,22 @@ in the site's guide (`postmortems/guide/lint-rules.md`).
 
 from __future__ import annotations
 
+import _sre
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from re._casefix import _EXTRA_CASES  # the equivalences re.I adds to lower case (CPython 3.11+)
 from typing import Any, Literal
+
+import ahocorasick
 
 from postmortem_archive.authoring import placeholders
 from postmortem_archive.authoring.placeholders import body_lines
 from postmortem_archive.core import source
 from postmortem_archive.core.folding import ascii_spellings, fold_text, spellings
-from postmortem_archive.core.loader import load_one
+from postmortem_archive.core.loader import validate_source
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.settings import Settings
 from postmortem_archive.redaction.redact import DEFAULT_KEEP, name_parts
@@ -200,40 +205,154 @@ def _free_text(data: dict[str, Any]) -> Iterator[tuple[source.Loc, str]]:
             yield ("action_items", index, "title"), text
 
 
+# The known-name rule, taken apart so that one automaton finds the names and these fixed
+# patterns (compiled once per run) check what surrounds them; `_Causes.find` applies them in the
+# order of the single regex it replaces (names longest first, then these three alternatives):
+#   (?<!\w)NAME(?!\w)(?:'s)?GAP VERB\b | \b(?:caused\s+by|...)\s+NAME(?!\w) | (?<!\w)NAME's\s+(?:fault|...)\b
+_AFTER_KNOWN = re.compile(rf"(?!\w)(?:'s)?{_GAP}(?P<verb>{_KNOWN_VERBS})\b", re.I)
+_BLAMED_ON = re.compile(r"\b(?=(?:caused\s+by|because\s+of|blamed?\s+on|fault\s+of)\s)", re.I)
+_BLAMED_HEAD = re.compile(r"(?:caused\s+by|because\s+of|blamed?\s+on|fault\s+of)", re.I)
+_SPACE_RUN = re.compile(r"\s+")
+_AFTER_FAULT = re.compile(r"'s\s+(?:fault|mistake|error|negligence|carelessness)\b", re.I)
+_WORD = re.compile(r"\w")
+
+
+class _CaseFold(dict[int, str]):
+    """str.translate table: each character to one representative of the characters `re.I` takes
+    for it (simple lower case, plus the extra equivalences of `re._casefix`, e.g. dotless i and
+    long s), so positions are kept and an automaton over folded text finds what `re.I` would."""
+
+    def __missing__(self, code: int) -> str:
+        lower = _sre.unicode_tolower(code)
+        value = chr(min((lower, *_EXTRA_CASES.get(lower, ()))))
+        self[code] = value
+        return value
+
+
+_CASE_FOLD = _CaseFold()
+
+# Words without which a pattern cannot match (each match contains one of them, in any case): one
+# automaton pass over a text says which of the patterns are worth running on it at all.
+_NEEDS = {
+    "human error": ("error", "mistake"),
+    "root cause": ("root", "cause", "blame", "fault"),
+    "blame": (
+        *("careless", "negligen", "stupid", "incompeten", "lazy", "laziness", "slopp", "reckless"),
+        *("irresponsibl", "dumb", "idiot", "fault", "bother"),
+    ),
+    "hindsight": ("should", "could", "failed", "obvious", "clearly", "neglected"),
+    "person verb": (
+        *("forgot", "ignored", "neglected", "overlooked", "messed", "screwed", "botched", "made", "careless"),
+        *("negligent", "sloppy", "lazy", "reckless", "blame", "mistakenly", "didn", "should"),
+    ),
+}
+_VOCABULARY = ahocorasick.Automaton()
+for _kind, _words in _NEEDS.items():
+    for _word in _words:
+        _folded = _word.translate(_CASE_FOLD)
+        _VOCABULARY.add_word(_folded, (*_VOCABULARY.get(_folded, ()), _kind))
+_VOCABULARY.make_automaton()
+
+
+def _vocabulary(folded: str) -> set[str]:
+    """Which patterns of `_NEEDS` may match a text (given case-folded with `_CASE_FOLD`)."""
+    return {kind for _, kinds in _VOCABULARY.iter(folded) for kind in kinds}
+
+
+@lru_cache(maxsize=65536)
+def _variants(name: str, keep: frozenset[str]) -> tuple[str, ...]:
+    """A person's name as lint looks for it: as written, as typed without its special letters
+    ("Søren": "Soren", "Soeren"), and each capitalised part that is not an everyday word."""
+    spelled = [name, *ascii_spellings(name)]
+    # Only capitalised words are parts of a name ("payments team" and "and" are not).
+    capitalised = {w.casefold() for s in spelled for w in re.split(r"[\s-]+", s) if w[:1].isupper()}
+    parts = {part for s in spellings(name) for part in name_parts(s, keep) if part in capitalised}
+    # Each part as written too ("Núñez"), since name_parts folds accents away.
+    written = {w for w in re.split(r"[\s-]+", name) if fold_text(w) in parts}
+    return tuple(v for v in {*spelled, *parts, *written} if v)  # an empty spelling names no one
+
+
+class _Names:
+    """An automaton of names (case-folded as `re.I` matches), built once per set of names."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.automaton: ahocorasick.Automaton | None = None
+        folded = {name.translate(_CASE_FOLD) for name in names}
+        if folded:
+            self.automaton = ahocorasick.Automaton()
+            for word in folded:
+                self.automaton.add_word(word, len(word))
+            self.automaton.make_automaton()
+
+    def at(self, folded_text: str, found: dict[int, set[int]]) -> None:
+        """Add start -> lengths of every occurrence (overlapping ones too)."""
+        if self.automaton is not None:
+            for end, length in self.automaton.iter(folded_text):
+                found.setdefault(end - length + 1, set()).add(length)
+
+
 class _Causes:
-    """Finds people given as the cause: known names (and their parts) and capitalised names."""
+    """Finds people given as the cause: known names (and their parts) and capitalised names.
 
-    def __init__(self, names: Iterable[str], keep: frozenset[str]) -> None:
-        variants: set[str] = set()
-        for name in names:
-            # The name as written and as typed without its special letters ("Søren": "Soren", "Soeren").
-            spelled = [name, *ascii_spellings(name)]
-            # Only capitalised words are parts of a name ("payments team" and "and" are not).
-            capitalised = {w.casefold() for s in spelled for w in re.split(r"[\s-]+", s) if w[:1].isupper()}
-            parts = {part for s in spellings(name) for part in name_parts(s, keep) if part in capitalised}
-            variants.update((*spelled, *parts))
-            # Each part as written too ("Núñez"), since name_parts folds accents away.
-            variants.update(w for w in re.split(r"[\s-]+", name) if fold_text(w) in parts)
-        self.names = sorted(variants, key=len, reverse=True)
-        if self.names:
-            alternatives = "|".join(re.escape(n) for n in self.names)
-            self.known = re.compile(
-                rf"(?<!\w)(?P<name>{alternatives})(?!\w)(?:'s)?{_GAP}(?P<verb>{_KNOWN_VERBS})\b"
-                rf"|\b(?:caused\s+by|because\s+of|blamed?\s+on|fault\s+of)\s+(?P<name2>{alternatives})(?!\w)"
-                rf"|(?<!\w)(?P<name3>{alternatives})'s\s+(?:fault|mistake|error|negligence|carelessness)\b",
-                re.I,
-            )
-        else:
-            self.known = None
+    The roster's names are one automaton for the whole run; a file's own people another."""
 
-    def find(self, text: str) -> Iterator[tuple[int, str, str]]:
-        """(start, name, matched text) for each person given as the cause."""
+    def __init__(self, own: _Names, roster: _Names) -> None:
+        self.sources = (own, roster)
+
+    def _known(self, text: str, folded: str) -> Iterator[tuple[int, str, str]]:
+        names: dict[int, set[int]] = {}
+        for source_names in self.sources:
+            source_names.at(folded, names)
+        if not names:
+            return
+        starts = set(names)
+        starts.update(m.start() for m in _BLAMED_ON.finditer(text))
+        pos = 0
+        for start in sorted(starts):
+            if start < pos:
+                continue
+            found = self._match_at(text, start, names)
+            if found is not None:
+                name_start, name, end = found
+                pos = end
+                yield name_start, name, text[start:end]
+
+    @staticmethod
+    def _match_at(text: str, at: int, names: dict[int, set[int]]) -> tuple[int, str, int] | None:
+        """(name's start, name, end of the match) of the first alternative that matches at `at`."""
+        free = at == 0 or not _WORD.match(text, at - 1)
+        lengths = sorted(names.get(at, ()), reverse=True)
+        if free:
+            for length in lengths:
+                if tail := _AFTER_KNOWN.match(text, at + length):
+                    return at, text[at : at + length], tail.end()
+        if (head := _BLAMED_HEAD.match(text, at)) and _BLAMED_ON.match(text, at):
+            spaces = _SPACE_RUN.match(text, head.end())
+            if spaces:
+                # `\s+` gives back spaces one by one: the name may start anywhere in the run.
+                for start in range(spaces.end(), head.end(), -1):
+                    for length in sorted(names.get(start, ()), reverse=True):
+                        end = start + length
+                        if end == len(text) or not _WORD.match(text, end):
+                            return start, text[start:end], end
+        if free:
+            for length in lengths:
+                if tail := _AFTER_FAULT.match(text, at + length):
+                    return at, text[at : at + length], tail.end()
+        return None
+
+    def find(
+        self, text: str, folded: str | None = None, kinds: set[str] | None = None
+    ) -> Iterator[tuple[int, str, str]]:
+        """(start, name, matched text) for each person given as the cause. `folded`: the text
+        case-folded (`_CASE_FOLD`), `kinds`: its `_vocabulary`, when the caller has them."""
+        folded = text.translate(_CASE_FOLD) if folded is None else folded
         seen: set[int] = set()
-        if self.known is not None:
-            for match in self.known.finditer(text):
-                group = next(g for g in ("name", "name2", "name3") if match.group(g))
-                seen.add(match.start(group))
-                yield match.start(group), match.group(group), match.group(0)
+        for start, name, matched in self._known(text, folded):
+            seen.add(start)
+            yield start, name, matched
+        if "person verb" not in (_vocabulary(folded) if kinds is None else kinds):
+            return
         for match in UNKNOWN_CAUSE.finditer(text):
             name = match.group("name")
             if name.split()[0].casefold() in _NOT_NAMES or match.start("name") in seen:
@@ -244,8 +363,11 @@ class _Causes:
 def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[int, str, str]]:
     """(offset, rule, message) for blaming, hindsight and cause language in one piece of text."""
     named_as_root: set[int] = set()
-    for match in HUMAN_ERROR.finditer(text):
-        if ROOT_CAUSE.search(text):
+    folded = text.translate(_CASE_FOLD)
+    kinds = _vocabulary(folded)
+    root_cause = "root cause" in kinds and ROOT_CAUSE.search(text) is not None
+    for match in HUMAN_ERROR.finditer(text) if "human error" in kinds else ():
+        if root_cause:
             yield (
                 match.start(),
                 "PM101",
@@ -258,7 +380,7 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                 "PM102",
                 f"'{match.group(0)}' explains nothing: describe the conditions that led to the action",
             )
-    if ROOT_CAUSE.search(text):
+    if root_cause:
         for name in people:
             index = text.casefold().find(name.casefold())
             if index >= 0:
@@ -268,7 +390,7 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                     "PM101",
                     f"a person ({name}) is named as the cause: name the conditions and system gaps instead",
                 )
-    for start, name, matched in causes.find(text):
+    for start, name, matched in causes.find(text, folded, kinds):
         if start not in named_as_root:
             yield (
                 start,
@@ -276,13 +398,13 @@ def _language(text: str, causes: _Causes, people: list[str]) -> Iterator[tuple[i
                 f"a person ({name}) is given as the cause ('{matched}'): describe what made the action "
                 "possible and its outcome likely, not who did it",
             )
-    for match in BLAME.finditer(text):
+    for match in BLAME.finditer(text) if "blame" in kinds else ():
         yield (
             match.start(),
             "PM201",
             f"'{match.group(0)}' assigns blame: describe what happened and why it made sense at the time",
         )
-    for match in HINDSIGHT.finditer(text):
+    for match in HINDSIGHT.finditer(text) if "hindsight" in kinds else ():
         yield (
             match.start(),
             "PM202",
@@ -310,8 +432,9 @@ def _col(raw_lines: list[str], line: int, needle: str) -> int:
     return 1
 
 
-def lint_draft(draft: Draft, config: LintConfig) -> list[Finding]:
-    """The content rules, on whatever parsed."""
+def lint_draft(draft: Draft, config: LintConfig, roster: _Names | None = None) -> list[Finding]:
+    """The content rules, on whatever parsed. `roster`: the automaton of config.people's names,
+    made once per run by `Linter` (made here when not given)."""
     out: list[Finding] = []
     data = draft.data
     raw = draft.raw_lines
@@ -320,7 +443,9 @@ def lint_draft(draft: Draft, config: LintConfig) -> list[Finding]:
         out.append(Finding(draft.path, line, col, rule, message))
 
     people = _people_names(data)
-    causes = _Causes([*people, *config.people], config.keep)
+    if roster is None:
+        roster = _roster_names(config)
+    causes = _Causes(_Names(v for name in people for v in _variants(name, config.keep)), roster)
 
     # Blameless language, in every free-text field and in the body.
     for loc, text in _free_text(data):
@@ -425,11 +550,14 @@ def _disabled(data: dict[str, Any], config: LintConfig) -> set[str]:
     return set(config.disable) | {r for r in (listed if isinstance(listed, list) else []) if isinstance(r, str)}
 
 
-def _draft(path: str, raw: bytes) -> Draft:
+def _roster_names(config: LintConfig) -> _Names:
+    return _Names(v for name in config.people for v in _variants(name, config.keep))
+
+
+def _draft(path: str, raw: bytes, parsed: source.Source | list[source.Problem]) -> Draft:
     """Whatever can be read of a file: the parsed front matter, else at least the body."""
     text = source.decode(path, raw)
     raw_lines = text.split("\n") if isinstance(text, str) else []
-    parsed = source.load(path, raw)
     if not isinstance(parsed, list):
         return Draft(path, parsed.data, parsed.body, parsed.body_line, parsed.lines, raw_lines)
     parts = source.split(path, text) if isinstance(text, str) else None
@@ -438,31 +566,47 @@ def _draft(path: str, raw: bytes) -> Draft:
     return Draft(path, {}, None, 1, {}, raw_lines)
 
 
-def lint_file(path: str, raw: bytes, settings: Settings, config: LintConfig) -> list[Finding]:
-    """Schema problems (PM000, PM501) and every content rule, in one list, sorted by position."""
-    findings: list[Finding] = []
-    result = load_one(path, raw, settings)
-    if isinstance(result, list):
-        for p in result:
-            if p.field == "summary" and p.message.startswith("required when"):
-                findings.append(
-                    Finding(
-                        p.path,
-                        p.line,
-                        1,
-                        "PM501",
-                        "a final postmortem needs a summary: one or two sentences on what happened and the impact",
+class Linter:
+    """Lint for one run: what every file shares (the roster's names) is made once, and each file
+    is read and parsed once for the schema and the content rules alike."""
+
+    def __init__(self, settings: Settings, config: LintConfig) -> None:
+        self.settings = settings
+        self.config = config
+        self.roster = _roster_names(config)
+
+    def lint(self, path: str, raw: bytes) -> list[Finding]:
+        """Schema problems (PM000, PM501) and every content rule, in one list, sorted by position."""
+        findings: list[Finding] = []
+        parsed = source.load(path, raw)
+        result = parsed if isinstance(parsed, list) else validate_source(parsed, self.settings)
+        if isinstance(result, list):
+            for p in result:
+                if p.field == "summary" and p.message.startswith("required when"):
+                    findings.append(
+                        Finding(
+                            p.path,
+                            p.line,
+                            1,
+                            "PM501",
+                            "a final postmortem needs a summary: one or two sentences on what happened and the impact",
+                        )
                     )
-                )
-            else:
-                findings.append(Finding(p.path, p.line, 1, "PM000", f"{p.field}: {p.message}"))
-    draft = _draft(path, raw)
-    if isinstance(result, Postmortem) and (message := unlikely_date(result.date, settings.today)):
-        line = draft.line_of(("date",))
-        findings.append(Finding(path, line, _col(draft.raw_lines, line, result.date.isoformat()), "PM701", message))
-    disabled = _disabled(draft.data, config)
-    findings = [f for f in findings if f.rule == "PM000" or f.rule not in disabled]
-    return sorted(set(findings + lint_draft(draft, config)))
+                else:
+                    findings.append(Finding(p.path, p.line, 1, "PM000", f"{p.field}: {p.message}"))
+        draft = _draft(path, raw, parsed)
+        if isinstance(result, Postmortem) and (message := unlikely_date(result.date, self.settings.today)):
+            line = draft.line_of(("date",))
+            at = _col(draft.raw_lines, line, result.date.isoformat())
+            findings.append(Finding(path, line, at, "PM701", message))
+        disabled = _disabled(draft.data, self.config)
+        findings = [f for f in findings if f.rule == "PM000" or f.rule not in disabled]
+        return sorted(set(findings + lint_draft(draft, self.config, self.roster)))
+
+
+def lint_file(path: str, raw: bytes, settings: Settings, config: LintConfig) -> list[Finding]:
+    """One file on its own (a run over many files makes one `Linter`)."""
+    return Linter(settings, config).lint(path, raw)
 
 
 def summary(findings: list[Finding], files: int) -> str:

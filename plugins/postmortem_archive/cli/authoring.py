@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from postmortem_archive.authoring.lint import RULES, lint_file
+from postmortem_archive.authoring.lint import RULES, Linter
 from postmortem_archive.authoring.lint import summary as lint_summary
 from postmortem_archive.authoring.new import create as create_postmortem
 from postmortem_archive.cli.common import (
@@ -90,7 +90,8 @@ def lint(paths: tuple[Path, ...], config_file: Path, fmt: str, strict: bool, lis
         return
     site = read_site(config_file) if config_file.is_file() else SiteInfo(Path("postmortems"), Settings(), "", True)
     files = _lint_targets(paths, site)
-    findings = sorted(f for path, raw in files for f in lint_file(path, raw, site.settings, site.lint))
+    linter = Linter(site.settings, site.lint)
+    findings = sorted(f for path, raw in files for f in linter.lint(path, raw))
     if fmt == "json":
         click.echo(json.dumps([{**asdict(f), "level": f.level} for f in findings], indent=2))
     else:

@@ -58,6 +58,12 @@ def load_one(src_path: str, raw: bytes, settings: Settings) -> Postmortem | list
     parsed = source.load(src_path, raw)
     if isinstance(parsed, list):
         return parsed
+    return validate_source(parsed, settings)
+
+
+def validate_source(parsed: source.Source, settings: Settings) -> Postmortem | list[Problem]:
+    """Validate front matter already loaded (lint reads each file once for all its rules)."""
+    src_path = parsed.path
     # Checked on the raw data, so it is reported alongside schema errors too.
     problems = []
     if parsed.data.get("status", "final") == "final" and not parsed.data.get("summary"):

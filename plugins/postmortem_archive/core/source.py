@@ -9,7 +9,10 @@ disagrees with MkDocs' own splitter. This mirrors MkDocs' rule (a first line of
 from __future__ import annotations
 
 import bisect
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,9 +86,6 @@ STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
-# libyaml's parser when PyYAML was built with it (about 10x faster); same safe constructor.
-_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class _BadValue(Exception):
     """A value PyYAML parsed but cannot turn into data (month 13, bad base64, a huge number)."""
@@ -96,8 +96,8 @@ class _BadValue(Exception):
         self.message = message
 
 
-class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
-    """PyYAML's safe loader: plain data only, no custom tags, no Python objects.
+class _Checked:
+    """Mixed into PyYAML's safe loader (plain data only, no custom tags, no Python objects).
 
     PyYAML's scalar constructors raise plain ValueError, KeyError, OverflowError... on values
     such as `2024-13-45` or `!!int abc`; each becomes a `_BadValue` that knows its node."""
@@ -114,6 +114,39 @@ class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
             kind = _KINDS.get(kind, kind)
             why = f": {exc}" if isinstance(exc, ValueError | OverflowError) else ""
             raise _BadValue(node, f"cannot read {_excerpt(node)} as {kind}{why}") from None
+
+
+# The parsers: libyaml's (PyYAML's C extension, the wheels ship it; about 10x faster) and PyYAML's
+# own in Python, the fallback. Each comes plain (the fast path) and checked value by value.
+PARSERS: dict[str, tuple[type, type]] = {
+    "python": (yaml.SafeLoader, type("_PyLoader", (_Checked, yaml.SafeLoader), {}))
+}
+if hasattr(yaml, "CSafeLoader"):
+    PARSERS["c"] = (yaml.CSafeLoader, type("_CLoader", (_Checked, yaml.CSafeLoader), {}))
+PARSER_ENV = "POSTMORTEM_YAML_PARSER"  # "python" forces the fallback (the tests run both)
+_parser = os.environ.get(PARSER_ENV) or ("c" if "c" in PARSERS else "python")
+if _parser not in PARSERS:
+    raise ImportError(f"{PARSER_ENV}={_parser!r}: not one of {', '.join(sorted(PARSERS))}")
+
+
+def parser() -> str:
+    """The YAML parser in use: "c" or "python"."""
+    return _parser
+
+
+@contextmanager
+def using(name: str) -> Iterator[None]:
+    """Load with the named parser for a while (tests compare both)."""
+    global _parser
+    previous, _parser = _parser, PARSERS[name] and name
+    try:
+        yield
+    finally:
+        _parser = previous
+
+
+def _Loader(text: str) -> Any:
+    return PARSERS[_parser][1](text)
 
 
 _KINDS = {"timestamp": "a date or timestamp", "int": "a whole number", "float": "a number", "bool": "true/false"}
@@ -141,12 +174,18 @@ class _Lines:
     def __init__(self, text: str, offset: int) -> None:
         self._breaks = [m.start() for m in re.finditer("\n", text)]
         self._offset = offset
+        # Without the other breaks PyYAML counts, its own line number is the file's (no search).
+        self._same = _OTHER_BREAKS.search(text) is None
 
     def at(self, index: int) -> int:
         return bisect.bisect_left(self._breaks, index) + self._offset
 
     def of(self, node: yaml.Node) -> int:
-        return self.at(node.start_mark.index)
+        mark = node.start_mark
+        return mark.line + self._offset if self._same else self.at(mark.index)
+
+
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
 
 def _check_events(yaml_text: str) -> tuple[int, str] | bool:
@@ -235,6 +274,15 @@ def _key_problem(key_node: yaml.Node) -> str | None:
     return "a field name must be text, not a list or mapping"
 
 
+class _Unusual(Exception):
+    """Raised by the fast path's walk at anything only the checked path decides on."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
 def _walk(
     node: yaml.Node,
     loc: Loc,
@@ -243,14 +291,30 @@ def _walk(
     where: dict[int, Loc],
     path: str,
     problems: list[Problem],
+    budget: list[int] | None = None,
 ) -> None:
+    """Map every location to its line; with a `budget` (the fast path, a tree without aliases),
+    also apply the bounds the checked path applies before composing: the first collection nested
+    too deep (in document order, as the event pass finds it), and too many values, long numbers
+    or odd keys (left to the checked path)."""
     found[loc] = lines.of(node)
     where.setdefault(id(node), loc)
+    if budget is not None:
+        budget[0] -= 1 + (len(node.value) if isinstance(node, yaml.MappingNode) else 0)  # keys count too
+        if budget[0] < 0:
+            raise _Unusual
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in NUMBER_TAGS and len(node.value) > MAX_NUMBER:
+                raise _Unusual
+        elif len(loc) >= MAX_DEPTH:
+            raise _TooDeep(node)
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
         for key_node, value_node in node.value:
             wrong = _key_problem(key_node)
             if wrong:
+                if budget is not None:
+                    raise _Unusual  # the checked path reports it, after the bounds it checks first
                 problems.append(Problem(path, lines.of(key_node), dotted(loc), wrong))
                 continue
             key = key_node.value
@@ -261,11 +325,11 @@ def _walk(
                     )
                 )
             seen.add(key)
-            _walk(value_node, (*loc, key), lines, found, where, path, problems)
+            _walk(value_node, (*loc, key), lines, found, where, path, problems, budget)
             found[(*loc, key)] = lines.of(key_node)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*loc, index), lines, found, where, path, problems)
+            _walk(item, (*loc, index), lines, found, where, path, problems, budget)
 
 
 def dotted(loc: Loc) -> str:
@@ -292,7 +356,12 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, lines: _Lines, found: dict[Loc
     position = getattr(exc, "position", None)  # ReaderError: a control character
     line = lines.at(position) if isinstance(position, int) else 1
     reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+    reason = _READER_REASONS.get(reason, reason)
     return Problem(path, line, "front matter", f"invalid YAML: {reason}")
+
+
+# PyYAML's own reader words a refusal libyaml's way, so the message does not depend on the parser.
+_READER_REASONS = {"special characters are not allowed": "control characters are not allowed"}
 
 
 def load(path: str, raw: bytes) -> Source | list[Problem]:
@@ -318,6 +387,48 @@ def load(path: str, raw: bytes) -> Source | list[Problem]:
         ]
     offset = 2  # YAML line 0 is file line 2 (after the opening '---')
     lines = _Lines(yaml_text, offset)
+    if "&" not in yaml_text:  # no anchor, so no alias: nothing to expand, a plain tree
+        fast = _load_fast(path, yaml_text, body, body_line, lines)
+        if fast is not None:
+            return fast
+    return _load_checked(path, yaml_text, body, body_line, lines)
+
+
+def _load_fast(path: str, yaml_text: str, body: str, body_line: int, lines: _Lines) -> Source | list[Problem] | None:
+    """One parse, composed and constructed by the parser alone (no check per value), with the
+    bounds applied while mapping lines. None for anything unusual (an error, a bound reached, a
+    key that is not text): the checked path then gives the answer, the same it always gave."""
+    try:
+        loader = PARSERS[_parser][0](yaml_text)  # PyYAML's own reader refuses control characters here
+    except Exception:  # the checked path reports it
+        return None
+    try:
+        node = loader.get_single_node()
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found: dict[Loc, int] = {}
+        problems: list[Problem] = []
+        try:
+            _walk(node, (), lines, found, {}, path, problems, [MAX_VALUES])
+        except _TooDeep as exc:
+            return [Problem(path, lines.of(exc.node), "front matter", f"nested more than {MAX_DEPTH} levels deep")]
+        if problems:
+            return problems
+        data = loader.construct_document(node)
+    except Exception:
+        return None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        return None
+    found[()] = 1
+    return Source(path=path, data=data, body=body, body_line=body_line, lines=found)
+
+
+def _load_checked(path: str, yaml_text: str, body: str, body_line: int, lines: _Lines) -> Source | list[Problem]:
+    """The load with every check before the next step: depth before composing, the size of what
+    aliases expand to before walking, each value as it is constructed."""
+    offset = 2
     found: dict[Loc, int] = {}
     problems: list[Problem] = []
     try:
