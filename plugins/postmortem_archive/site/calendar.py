@@ -146,7 +146,8 @@ def description(row: ActionRow, url: str | None) -> str:
     if item.ticket:
         lines.append(f"Ticket: {item.ticket}")
     if row.priority:
-        lines.append(f"Priority: {row.priority}" + (f" (default for {item.type} items)" if row.priority_is_default else ""))
+        default = f" (default for {item.type} items)" if row.priority_is_default else ""
+        lines.append(f"Priority: {row.priority}{default}")
     lines.append(f"Status: {item.status}")
     due = f"Due: {row.due.isoformat()}"
     if row.due_is_default:
