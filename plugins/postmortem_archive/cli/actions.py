@@ -77,7 +77,7 @@ def actions(
         return page_url(pm.src_path, site)
 
     if fmt == "ics":
-        click.echo(_feed(rows, site, owner, team, only_overdue), nl=False)
+        click.echo(_feed(rows, site, settings.today, owner, team, only_overdue), nl=False)
     elif fmt == "json":
         click.echo(exports.action_items_json(rows, url_of, settings.today), nl=False)
     elif fmt == "csv":
@@ -92,12 +92,14 @@ def actions(
         sys.exit(1)
 
 
-def _feed(rows: list[ActionRow], site: SiteInfo, owner: str | None, team: str | None, only_overdue: bool) -> str:
+def _feed(
+    rows: list[ActionRow], site: SiteInfo, today: dt.date, owner: str | None, team: str | None, only_overdue: bool
+) -> str:
     """The feed the site publishes for the same selection (named as the site names it: all, one
     owner's, one team's), else one named after the filters. --open changes nothing: a feed holds
     open items only."""
     base = site.site_url if site.site_url.endswith("/") or not site.site_url else site.site_url + "/"
-    feed_site = calendar.FeedSite(site.site_name, base, site.settings.today)
+    feed_site = calendar.FeedSite(site.site_name, base, today)
     if only_overdue or (owner and team):
         parts = [f"owner {owner}" if owner else "", f"team {team}" if team else "", "overdue" if only_overdue else ""]
         name = f"{site.site_name}: action items ({', '.join(p for p in parts if p)})"
