@@ -151,6 +151,7 @@ class Workers:
                 add(path, made[path])
         if self._writes:
             writes = self._writes
+            self.log.debug(f"the exports: {len(writes)} files made on a second core")
 
             def write_all() -> None:  # in the worker
                 for write in writes:
