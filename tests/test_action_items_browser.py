@@ -237,3 +237,49 @@ def test_owner_markup_is_text_in_rows_and_options(page: Any, server: str, order:
     assert page.evaluate("window.pwned") is None
     labels = page.eval_on_selector_all("select[name=owner] option", "os => os.map(o => o.textContent)")
     assert HOSTILE_OWNER in labels
+
+
+FEED_LINKS = """() => [...document.querySelectorAll('p.pm-subscribe a')].filter(a => !a.closest('[hidden]'))
+    .map(a => [a.textContent, a.getAttribute('href')])"""
+
+
+def test_subscribe_links_follow_the_owner_and_team_filters(page: Any, server: str, built: Site) -> None:
+    """The calendar link of the current owner and team filter, kept to the filter as it changes;
+    each link's feed exists and holds that owner's or team's open items."""
+    everyone = ["every open item (.ics)", "../calendar/all.ics"]
+    page.goto(server + "action-items/")
+    assert page.evaluate(FEED_LINKS) == [everyone]
+    owner, team = "Zoë Ölberg", "Núcleo Core"
+    page.select_option("select[name=owner]", slugify(owner))
+    page.wait_for_function("document.querySelector('span[data-feed=owner]').hidden === false")
+    owner_link = [f"open items of {owner} (.ics)", f"../calendar/owner/{slugify(owner)}.ics"]
+    assert page.evaluate(FEED_LINKS) == [everyone, owner_link]
+    page.select_option("select[name=team]", slugify(team))
+    page.wait_for_function("document.querySelector('span[data-feed=team]').hidden === false")
+    team_link = [f"open items of team {team} (.ics)", f"../calendar/team/{slugify(team)}.ics"]
+    assert page.evaluate(FEED_LINKS) == [everyone, owner_link, team_link]
+    for _, href in (owner_link, team_link):  # the links resolve to feeds the build wrote
+        feed = built.site / "action-items" / href
+        assert feed.resolve().is_file() and "BEGIN:VCALENDAR" in feed.read_text(encoding="utf-8")
+    assert f"X-WR-CALNAME:Fixture archive: action items of {owner}" in (
+        built.site / "calendar" / "owner" / f"{slugify(owner)}.ics"
+    ).read_text(encoding="utf-8")
+    page.select_option("select[name=owner]", "")
+    page.wait_for_function("document.querySelector('span[data-feed=owner]').hidden === true")
+    assert page.evaluate(FEED_LINKS) == [everyone, team_link]
+    page.click("form.pm-filters button[type=reset]")
+    page.wait_for_function("document.querySelector('span[data-feed=team]').hidden === true")
+    assert page.evaluate(FEED_LINKS) == [everyone]
+
+
+def test_subscribe_link_of_a_shared_link_and_of_markup(page: Any, server: str) -> None:
+    """From the address: the owner's feed; a hostile owner's name is text in the link; an owner
+    the archive does not have gets no link."""
+    page.goto(server + "action-items/?owner=" + slugify(HOSTILE_OWNER))
+    page.wait_for_function("document.querySelector('span[data-feed=owner]').hidden === false")
+    text, href = page.evaluate(FEED_LINKS)[1]
+    assert text == f"open items of {HOSTILE_OWNER} (.ics)" and href == f"../calendar/owner/{slugify(HOSTILE_OWNER)}.ics"
+    assert page.evaluate("document.querySelectorAll('p.pm-subscribe img').length") == 0
+    page.goto(server + "action-items/?owner=nobody-at-all")
+    page.wait_for_function("document.querySelector('p.pm-notice').hidden === false")
+    assert page.evaluate(FEED_LINKS) == [["every open item (.ics)", "../calendar/all.ics"]]

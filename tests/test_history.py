@@ -137,6 +137,8 @@ def test_the_first_and_the_last_day_of_the_calendar(tmp_path: Path) -> None:
     assert "0001-01-01 00:30 UTC+05:00" in site.html("0001/0001-01-01-first/").get_text()
     items = json.loads((site.site / "action-items.json").read_text(encoding="utf-8"))["items"]
     assert [(i["due"], i["due_is_default"]) for i in items] == [("9999-12-31", True)]
+    feed = (site.site / "calendar/all.ics").read_text(encoding="utf-8")
+    assert "DTSTART;VALUE=DATE:99991231" in feed and "DTEND" not in feed, "the calendar's last day, one day long"
     labels = [
         row.select_one("td").get_text() for row in site.html("metrics/").select("table[data-table=per-month] tbody tr")
     ]  # type: ignore[union-attr]

@@ -14,13 +14,15 @@ from postmortem_archive.archive.collection import Archive
 from postmortem_archive.cli.common import (
     CONFIG_OPTION,
     CliError,
+    SiteInfo,
     cli,
     load_archive,
     page_url,
     require_known,
 )
 from postmortem_archive.core.postmortem import Postmortem
-from postmortem_archive.site import exports
+from postmortem_archive.core.slugs import slugify
+from postmortem_archive.site import calendar, exports, urls
 
 
 @cli.command()
@@ -29,7 +31,14 @@ from postmortem_archive.site import exports
 @click.option("--overdue", "only_overdue", is_flag=True, help="Only overdue items.")
 @click.option("--owner", help="Only items of this owner (case-insensitive).")
 @click.option("--team", help="Only items of this team (case-insensitive).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "ics"]),
+    default="table",
+    show_default=True,
+    help="ics: an iCalendar feed of the selected items that are open and have a due date, as the site's.",
+)
 @click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any listed item is overdue (for scheduled CI).")
 @click.option("--today", help="Date to judge overdue by (default: $POSTMORTEM_TODAY, the config's today, the clock).")
 def actions(
@@ -67,7 +76,9 @@ def actions(
     def url_of(pm: Postmortem) -> str:
         return page_url(pm.src_path, site)
 
-    if fmt == "json":
+    if fmt == "ics":
+        click.echo(_feed(rows, site, settings.today, owner, team, only_overdue), nl=False)
+    elif fmt == "json":
         click.echo(exports.action_items_json(rows, url_of, settings.today), nl=False)
     elif fmt == "csv":
         click.echo(exports.action_items_csv(rows, url_of), nl=False)
@@ -79,6 +90,24 @@ def actions(
     if fail_on_overdue and overdue:
         click.echo(f"{overdue} overdue action item{'s' if overdue != 1 else ''} (today is {settings.today})", err=True)
         sys.exit(1)
+
+
+def _feed(
+    rows: list[ActionRow], site: SiteInfo, today: dt.date, owner: str | None, team: str | None, only_overdue: bool
+) -> str:
+    """The feed the site publishes for the same selection (named as the site names it: all, one
+    owner's, one team's), else one named after the filters. --open changes nothing: a feed holds
+    open items only."""
+    base = site.site_url if site.site_url.endswith("/") or not site.site_url else site.site_url + "/"
+    feed_site = calendar.FeedSite(site.site_name, base, today)
+    if only_overdue or (owner and team):
+        parts = [f"owner {owner}" if owner else "", f"team {team}" if team else "", "overdue" if only_overdue else ""]
+        name = f"{site.site_name}: action items ({', '.join(p for p in parts if p)})"
+    else:
+        path = urls.calendar_feed("owner" if owner else "team", slugify(owner or team or "")) if owner or team else None
+        named = {f.path: f.name for f in calendar.feeds(rows, site.site_name)}
+        name = named.get(path or urls.CALENDAR_ALL, f"{site.site_name}: action items")
+    return calendar.one_feed(rows, name, feed_site, lambda pm: page_url(pm.src_path, site))
 
 
 def _table(rows: list[ActionRow]) -> str:

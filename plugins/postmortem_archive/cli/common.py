@@ -44,6 +44,7 @@ class SiteInfo:
     use_directory_urls: bool
     lint: LintConfig = field(default_factory=LintConfig)
     keep: frozenset[str] = DEFAULT_KEEP  # name parts never redacted alone
+    site_name: str = ""  # names the calendar feeds (`postmortem actions --format ics`)
 
 
 def read_site(config_file: Path) -> SiteInfo:
@@ -54,7 +55,7 @@ def read_site(config_file: Path) -> SiteInfo:
     if not config_file.is_file():
         raise CliError(f"no MkDocs config at {config_file}", "run from the archive's root or pass --config")
     try:
-        docs_dir, site_url, use_directory_urls, options = read_mkdocs_config(config_file)
+        docs_dir, site_url, use_directory_urls, options, site_name = read_mkdocs_config(config_file)
     except OptionError as exc:
         raise CliError(str(exc), exc.hint) from None
     try:
@@ -74,7 +75,7 @@ def read_site(config_file: Path) -> SiteInfo:
         people=tuple(name for entry in roster for name in (entry.name, *entry.aliases)),
         keep=keep,
     )
-    return SiteInfo(docs_dir, settings, site_url, use_directory_urls, lint, keep)
+    return SiteInfo(docs_dir, settings, site_url, use_directory_urls, lint, keep, site_name)
 
 
 def page_url(src_uri: str, site: SiteInfo) -> str:

@@ -123,9 +123,9 @@ class OptionError(ValueError):
         self.hint = hint
 
 
-def read_mkdocs_config(config_file: Path) -> tuple[Path, str, bool, PostmortemsConfig]:
-    """docs_dir, site_url, use_directory_urls and this plugin's options from an mkdocs.yml, read
-    by MkDocs itself without building (for the `postmortem` command)."""
+def read_mkdocs_config(config_file: Path) -> tuple[Path, str, bool, PostmortemsConfig, str]:
+    """docs_dir, site_url, use_directory_urls, this plugin's options and site_name from an
+    mkdocs.yml, read by MkDocs itself without building (for the `postmortem` command)."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -139,7 +139,7 @@ def read_mkdocs_config(config_file: Path) -> tuple[Path, str, bool, PostmortemsC
             f"{config_file} does not enable the 'postmortems' plugin", "add '- postmortems' under plugins:"
         )
     options = plugin.config if isinstance(plugin.config, PostmortemsConfig) else PostmortemsConfig()
-    return Path(config.docs_dir), config.site_url or "", config.use_directory_urls, options
+    return Path(config.docs_dir), config.site_url or "", config.use_directory_urls, options, config.site_name
 
 
 def _zone(name: str, option: str) -> ZoneInfo:

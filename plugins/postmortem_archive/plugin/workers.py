@@ -33,6 +33,11 @@ EXPORTS_SECONDS = 300.0  # a worker that has not written the exports by then is 
 Fragments = Callable[[str], tuple[str, str]]
 
 
+def is_large(path: str) -> bool:
+    """Made by the worker: the large exports, and the calendar feeds (made together, each event once)."""
+    return path in LARGE_EXPORTS or path.startswith(urls.CALENDAR_DIR + "/")
+
+
 class Workers:
     def __init__(self, *, enabled: bool, log: logging.Logger) -> None:
         self.enabled = enabled
@@ -136,7 +141,7 @@ class Workers:
         background = self._usable("the exports", size)  # size: the postmortems the exports hold
         made: dict[str, str] = {}
         for path, make in makers.items():
-            if background and path in LARGE_EXPORTS:
+            if background and is_large(path):
                 added.check_free(files, path)
                 file = File.generated(config, path, abs_src_path=os.path.join(config.site_dir, path))
                 files.append(file)
@@ -146,6 +151,7 @@ class Workers:
                 add(path, made[path])
         if self._writes:
             writes = self._writes
+            self.log.debug(f"the exports: {len(writes)} files made on a second core")
 
             def write_all() -> None:  # in the worker
                 for write in writes:

@@ -2,8 +2,8 @@
 
 Every file is scanned (text files as text; gzip decompressed, by its magic bytes; binary
 files by name only), in its raw form and decoded as HTML entities, URL escapes and JSON \\u
-escapes, with the same whole-word, case- and accent-insensitive matcher as the
-redactor.
+escapes (.ics calendar feeds also unfolded and unescaped), with the same whole-word, case- and
+accent-insensitive matcher as the redactor.
 """
 
 from __future__ import annotations
@@ -45,9 +45,24 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
     return " ".join(snippet.split())
 
 
-def _variants(text: str) -> list[str]:
+# iCalendar (RFC 5545): a long line is folded (CRLF + a space, anywhere, even inside a word) and
+# TEXT escapes line breaks as \n, so "\nDana" would read as one word "nDana".
+_ICS_FOLD = re.compile(r"\r?\n[ \t]")
+_ICS_ESCAPE = re.compile(r"\\([nN,;\\])")
+
+
+def ics_text(text: str) -> str:
+    """An .ics file's text unfolded (CRLF + space removed) and unescaped (backslash-n a line break,
+    backslash-comma a comma...), as a calendar application shows it."""
+    unfolded = _ICS_FOLD.sub("", text)
+    return _ICS_ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), unfolded)
+
+
+def _variants(text: str, ics: bool = False) -> list[str]:
     """The text and its decodings, each only when it differs (each variant costs a scan)."""
     out = [text]
+    if ics and ics_text(text) != text:
+        out.append(ics_text(text))
     decoded = html.unescape(text) if "&" in text else text
     for variant in (
         decoded,
@@ -92,7 +107,7 @@ def scan(site_dir: Path, redactor: Redactor, exclude: Collection[str] = DEFAULT_
         if text is None:
             continue
         seen: set[str] = set()
-        for variant in _variants(text):
+        for variant in _variants(text, ics=path.suffix.lower() == ".ics"):
             for start, end, needle in redactor.find(variant):
                 if needle not in seen:
                     seen.add(needle)

@@ -9,7 +9,7 @@ from typing import Any
 
 from postmortem_archive.archive.collection import Archive
 from postmortem_archive.core.postmortem import Postmortem
-from postmortem_archive.site import exports, urls
+from postmortem_archive.site import calendar, exports, urls
 from postmortem_archive.site.paginate import Pager, pagers
 from postmortem_archive.site.render import Renderer, page_meta
 
@@ -95,8 +95,8 @@ def insert_header(body: str, header: str, footer: str) -> str:
 def export_files(
     archive: Archive, url_of: Callable[[Postmortem], str], *, site_name: str, site_url: str, feed_url: str
 ) -> dict[str, Callable[[], str]]:
-    """Exports at the site root and their JSON Schemas: path -> a function that makes its content
-    (the plugin makes the large ones on a second core while the build goes on)."""
+    """Exports at the site root, their JSON Schemas and the calendar feeds: path -> a function that
+    makes its content (the plugin makes the large ones on a second core while the build goes on)."""
     rows, today = archive.actions.rows, archive.settings.today
     files: dict[str, Callable[[], str]] = {
         urls.EXPORTS["postmortems_json"]: lambda: exports.postmortems_json(archive.postmortems, rows, url_of, today),
@@ -113,4 +113,5 @@ def export_files(
     }
     for name, schema in exports.export_schemas().items():
         files[f"{urls.SCHEMAS_DIR}/{name}"] = functools.partial(str, schema)
-    return files
+    site = calendar.FeedSite(site_name, site_url, today)
+    return files | calendar.calendar_files(rows, site, url_of)

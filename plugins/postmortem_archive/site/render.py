@@ -22,7 +22,7 @@ from postmortem_archive.archive.actions import ActionRow
 from postmortem_archive.archive.collection import Archive, Facet, FacetValue
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.core.slugs import slugify
-from postmortem_archive.site import charts, landing, timefmt, urls
+from postmortem_archive.site import calendar, charts, landing, timefmt, urls
 from postmortem_archive.site.fragments import FragmentCache, templates_signature
 from postmortem_archive.site.paginate import Pager
 
@@ -56,6 +56,7 @@ class Renderer:
         self._action_rows: dict[tuple[str, int], str] = {}
         self._forms: dict[str, Markup] = {}
         self._action_filters: list[tuple[str, str, list[tuple[str, str]]]] | None = None
+        self._feeds: frozenset[str] | None = None
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(d) for d in override_dirs or []]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
         self.env = jinja2.Environment(
@@ -92,6 +93,10 @@ class Renderer:
             filter_form=self.filter_form,
             INCIDENTS_JSON=urls.INCIDENTS_JSON,
             ACTION_ITEMS_JSON=urls.ACTION_ITEMS_JSON,
+            action_anchor=urls.action_anchor,
+            CALENDAR_ALL=urls.CALENDAR_ALL,
+            CALENDAR_DIR=urls.CALENDAR_DIR,
+            calendar_feed=self.calendar_feed,
         )
 
     def render(self, name: str, link: urls.Linker, **context: Any) -> str:
@@ -180,6 +185,13 @@ class Renderer:
                 ),
             ]
         return self._action_filters
+
+    def calendar_feed(self, kind: str, name: str | None) -> str | None:
+        """The site path of the owner's or team's calendar feed, or None when it has none."""
+        if self._feeds is None:
+            self._feeds = calendar.feed_paths(self.archive.actions.rows)
+        path = urls.calendar_feed(kind, slugify(name)) if name else None
+        return path if path in self._feeds else None
 
     def header(self, pm: Postmortem, link: urls.Linker) -> str:
         def render() -> str:

@@ -20,6 +20,9 @@ EXPORTS = {
 INCIDENTS_JSON = "incidents/rows.json"
 ACTION_ITEMS_JSON = "action-items/rows.json"
 SCHEMAS_DIR = "schemas"
+# iCalendar feeds of open action items' due dates (site/calendar.py): all, and one per owner and team.
+CALENDAR_DIR = "calendar"
+CALENDAR_ALL = f"{CALENDAR_DIR}/all.ics"
 ASSET_CSS = "assets/postmortems/archive.css"
 ASSET_JS = "assets/postmortems/archive.js"
 
@@ -30,6 +33,16 @@ def facet_index(facet: str) -> str:
 
 def facet_page(facet: str, slug: str) -> str:
     return f"{facet}/{slug}.md"
+
+
+def calendar_feed(kind: str, slug: str) -> str:
+    """`calendar/owner/<slug>.ics` or `calendar/team/<slug>.ics` (slug from core.slugs.slugify)."""
+    return f"{CALENDAR_DIR}/{kind}/{slug}.ics"
+
+
+def action_anchor(index: int) -> str:
+    """The id of an action item's row on its postmortem's page (index from 0, n from 1)."""
+    return f"pm-action-item-{index + 1}"
 
 
 def root_prefix(base: str) -> str:

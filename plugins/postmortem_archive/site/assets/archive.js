@@ -280,6 +280,7 @@
 
     function show() {
       window.history.replaceState(null, "", (isDefault() ? first : pageHref(state.page)) + window.location.hash);
+      drawFeeds();
       count.textContent = "Loading…";
       rowsOf(list.getAttribute("data-rows"), list.getAttribute("data-pm-list")).then(function (all) {
         var scope = fixedKey ? all.filter(function (row) { return row.keys[fixedKey].indexOf(fixedValue) !== -1; }) : all;
@@ -329,6 +330,27 @@
       }, function (error) {
         count.textContent = "";
         setNotice(["Could not load every row (" + error.message + "); the page links below still go through the whole list."]);
+      });
+    }
+
+    // The calendar feeds of the owner and team filters (site/calendar.py writes one for every owner
+    // and team in the list): followed on every change, hidden for a value the archive does not have.
+    var subscribe = list.querySelector(".pm-subscribe[data-feeds]");
+    function drawFeeds() {
+      if (!subscribe) return;
+      ["owner", "team"].forEach(function (key) {
+        var span = subscribe.querySelector('span[data-feed="' + key + '"]');
+        var select = form.elements[key];
+        var option = select && select.value ? select.options[select.selectedIndex] : null;
+        if (!span) return;
+        if (!option || option.getAttribute("data-unknown")) {
+          span.hidden = true;
+          return;
+        }
+        var a = span.querySelector("a");
+        a.href = subscribe.getAttribute("data-feeds") + key + "/" + encodeURIComponent(option.value) + ".ics";
+        a.textContent = "open items of " + (key === "team" ? "team " : "") + option.textContent + " (.ics)";
+        span.hidden = false;
       });
     }
 
