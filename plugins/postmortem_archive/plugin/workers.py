@@ -122,14 +122,8 @@ class Workers:
 
     def stop_conversion(self) -> None:
         """Every page has been converted by now (on_env comes after every conversion)."""
-        if self._conversion is not None:
-            self._conversion.close()
-            done = self._conversion.from_worker
-            if done:
-                self.log.debug(f"{done} postmortems were converted on a second core")
-            else:
-                self.log.info("Markdown conversion: all in this process (the worker delivered none)")
-            self._conversion = None
+        self._stop(self._conversion, "Markdown conversion", "{} postmortems were converted on a second core")
+        self._conversion = None
 
     def exports(
         self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]], add: added.Add, size: int
@@ -170,14 +164,23 @@ class Workers:
 
     def stop_ahead(self) -> None:
         """Every header and footer has been taken by now (on_env comes after every conversion)."""
-        if self._ahead is not None:
-            self._ahead.close()
-            done = self._ahead.from_worker
-            if done:
-                self.log.debug(f"headers and footers of {done} postmortems were rendered on a second core")
-            else:  # it failed, or fell behind on every page: say so, a lost speed-up must be visible
-                self.log.info("headers and footers: all rendered in this process (the worker delivered none)")
-            self._ahead = None
+        self._stop(
+            self._ahead, "headers and footers", "headers and footers of {} postmortems were rendered on a second core"
+        )
+        self._ahead = None
+
+    def _stop(
+        self, job: ahead.Ahead[str, tuple[str, str]] | ahead.Split[str, host.Conversion] | None, what: str, done: str
+    ) -> None:
+        """Stop a worker and say how much it did; one that did nothing (it failed, or fell behind
+        on every page) is said at INFO: a lost speed-up must be visible."""
+        if job is None:
+            return
+        job.close()
+        if job.from_worker:
+            self.log.debug(done.format(job.from_worker))
+        else:
+            self.log.info(f"{what}: all in this process (the worker delivered none)")
 
     def close(self) -> None:
         """The build ended or failed: no worker outlives it."""
