@@ -8,7 +8,6 @@ in the site's guide (`postmortems/guide/lint-rules.md`).
 
 from __future__ import annotations
 
-import _sre
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
@@ -223,7 +222,9 @@ class _CaseFold(dict[int, str]):
     long s), so positions are kept and an automaton over folded text finds what `re.I` would."""
 
     def __missing__(self, code: int) -> str:
-        lower = _sre.unicode_tolower(code)
+        # Simple lower case, as re.I uses: str.lower's full mapping differs only for U+0130 (to 'i'
+        # and a combining dot), whose first character is its simple mapping.
+        lower = ord(chr(code).lower()[0])
         value = chr(min((lower, *_EXTRA_CASES.get(lower, ()))))
         self[code] = value
         return value
