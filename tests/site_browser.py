@@ -42,10 +42,32 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _NotFoundPage(_Quiet):
+    """Answers a missing file with the site's 404.html and status 404, as GitHub Pages does."""
+
+    not_found: Path
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404 or not self.not_found.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = self.not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """The directory over http on 127.0.0.1 (Pagefind and fetch() need http, not file://)."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+def serve(directory: Path, not_found: Path | None = None) -> Iterator[str]:
+    """The directory over http on 127.0.0.1 (Pagefind and fetch() need http, not file://); with
+    `not_found`, a missing file gets that page (a site's 404.html) with status 404."""
+    handler: type[_Quiet] = _Quiet
+    if not_found is not None:
+        handler = type("NotFound", (_NotFoundPage,), {"not_found": not_found})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

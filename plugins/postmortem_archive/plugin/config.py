@@ -95,14 +95,17 @@ class PostmortemsConfig(base.Config):
     redact = c.SubConfig(RedactConfig)
     """Redaction of names: see RedactConfig."""
 
-    search = c.Choice(("pagefind", "material"), default="pagefind")
-    """Search backend. `pagefind`: each bundle indexed beside the build as soon as its pages are
-    converted; the browser loads only what a query needs, with filters; do not list Material's
-    `search` plugin. `material`: Material's lunr search (the browser
-    downloads the whole index first; fine for a few hundred postmortems); list its `search` plugin."""
+    search = c.Optional(c.Choice(("pagefind", "material")))
+    """Search backend; unset means `pagefind`. `pagefind`: each bundle indexed beside the build as
+    soon as its pages are converted; the browser loads only what a query needs, with filters.
+    Material's `search` plugin, if listed, is then disabled (unset) or an error (`pagefind` set
+    explicitly). `material`: Material's lunr search (the browser downloads the whole index first;
+    fine for a few hundred postmortems); list its `search` plugin."""
 
-    search_on_serve = c.Type(bool, default=False)
-    """Also build the Pagefind index under `mkdocs serve` (off: serving stays fast; search says it is off)."""
+    search_on_serve = c.Type(bool, default=True)
+    """Build the Pagefind index under `mkdocs serve` too, in the background after the first build
+    and then only for the bundles whose pages changed (false: no indexing under serve; the search
+    box says search is off there)."""
 
     search_bundle_words = c.Type(int, default=4_000_000)
     """Most words in one Pagefind bundle (consecutive years share one). Pagefind holds a bundle in memory,

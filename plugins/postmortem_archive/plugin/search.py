@@ -31,7 +31,7 @@ class Search:
     def __init__(self, options: PostmortemsConfig, marks: Marks, *, is_serve: bool, dirty: bool) -> None:
         self.options = options
         self.marks = marks
-        self.pagefind = options.search == "pagefind"
+        self.pagefind = options.search != "material"  # unset: Pagefind
         self.is_serve = is_serve
         self.dirty = dirty
         self.bundles: list[search.Bundle] = []
@@ -51,18 +51,26 @@ class Search:
 
     def configure(self, config: MkDocsConfig) -> None:
         """Check the plugins list against the backend; Pagefind brings its own search box."""
-        material_search = "material/search" in config.plugins or "search" in config.plugins
+        name = next((n for n in ("material/search", "search") if n in config.plugins), None)
         if not self.pagefind:
-            if not material_search:
+            if name is None:
                 raise PluginError(
                     "postmortems: search: material uses Material's search plugin, which is not listed; "
                     "add '- search' under plugins, or use the default search: pagefind"
                 )
             return
-        if material_search:
-            raise PluginError(
-                "postmortems: search: pagefind (the default) replaces Material's search plugin, but 'search' is "
-                "listed under plugins; remove it, or set 'search: material' to keep Material's lunr search"
+        if name is not None:
+            if self.options.search is not None:  # asked for both: say which one to keep
+                raise PluginError(
+                    "postmortems: search: pagefind replaces Material's search plugin, but 'search' is listed "
+                    "under plugins; remove it, or set 'search: material' to keep Material's lunr search"
+                )
+            # The usual Material site lists `search`: adding this plugin keeps it working. Material's
+            # plugin then writes no index and its box is not rendered (both read `enabled`).
+            config.plugins[name].config["enabled"] = False
+            log.info(
+                "search: Pagefind replaces Material's search plugin (listed under plugins, now disabled); "
+                "to keep Material's lunr search instead, set 'search: material' in the postmortems plugin's options"
             )
         if self.options.search_bundle_words < 1:
             raise PluginError("postmortems: option 'search_bundle_words' must be at least 1")

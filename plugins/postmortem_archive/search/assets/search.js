@@ -11,11 +11,16 @@
   var meta = box.querySelector(".md-search-result__meta");
   var list = box.querySelector(".md-search-result__list");
   var scrollwrap = box.querySelector(".md-search__scrollwrap");
-  var siteRoot = new URL((box.getAttribute("data-pm-root") || ".") + "/", location.href);
   var searchPage = new URL(box.getAttribute("data-pm-page") || "search/", location.href);
   var bundles = (box.getAttribute("data-pm-bundles") || "").split(" ").filter(Boolean).map(function (url) {
     return new URL(url, location.href).href;
   });
+  // The site root: two levels above a bundle (pagefind/<bundle>/), where the index really is.
+  // Otherwise the theme's base URL: "." or "../.." on a page, but root-absolute ("/" or
+  // "/postmortems/") on the 404 page, which MkDocs renders for any address; "/" + "/" would be
+  // "//", a protocol-relative URL naming no host.
+  var root = box.getAttribute("data-pm-root") || ".";
+  var siteRoot = bundles.length ? new URL("../../", bundles[0]) : new URL(/\/$/.test(root) ? root : root + "/", location.href);
   // Each shown result costs a fragment download (~3 KB): the search page shows results in batches
   // of 6 as the reader scrolls to them (as Material's does), the header its first 6.
   var HEADER_RESULTS = 6;
