@@ -300,11 +300,32 @@ def test_search_page_is_generated_and_hidden_from_nav(built: Site) -> None:
 # ---- Configuration ----
 
 
-def test_material_search_listed_with_pagefind_is_an_error(site: Site) -> None:
-    site.extra_config["plugins"] = ["search", {"postmortems": site.plugin_options}]
+def test_material_search_listed_with_pagefind_set_is_an_error(site: Site) -> None:
+    """Unset, Pagefind quietly replaces a listed `search` (test_search_everywhere.py); asked for
+    explicitly beside it, the build says which to keep."""
+    site.extra_config["plugins"] = ["search", {"postmortems": {**site.plugin_options, "search": "pagefind"}}]
     message = site.build_error()
-    assert "search: pagefind (the default) replaces Material's search plugin" in message
+    assert "search: pagefind replaces Material's search plugin" in message
     assert "set 'search: material'" in message
+
+
+def test_exact_tokens_and_their_shards(tmp_path: Path) -> None:
+    article = (
+        "<div data-pagefind-body><p>Fixed in <b>OPS-1000</b>. See ops-10000, v1.2, 2024, the db, a&amp;b-7,"
+        ' café-9, x9 and _xy9_.</p><a data-pagefind-filter="service">Ledger</a> ledger</div>'
+    )
+    assert search.exact_tokens(article) == {"ops-1000", "ops-10000", "v1.2", "b-7", "xy9", "ledger"}
+    pages = {0: {"ops-1000", "ledger"}, 1: {"ops-10000"}, 2: {"ops-1000", "ops-10001"}, 3: {"ledger-api"}}
+    search.write_exact(tmp_path, pages)
+    written = {}
+    for path in tmp_path.iterdir():
+        entries = json.loads(path.read_text())
+        assert all(path.name == search.EXACT_FILE.format(search.exact_shard(token)) for token in entries)
+        written.update(entries)
+    assert written == {"ops-1000": [0, 2], "ledger": [0]}, "only tokens that prefix a longer one"
+    assert 0 <= search.exact_shard("ops-1000") < search.EXACT_SHARDS
+    keyed = search.keyed(article, 12)
+    assert keyed.startswith('<div data-pagefind-body><span data-pagefind-sort="pm-key:0000012" hidden></span>')
 
 
 def test_material_backend_needs_its_plugin(site: Site) -> None:

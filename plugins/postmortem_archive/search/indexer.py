@@ -35,8 +35,10 @@ from postmortem_archive.search.pagefind import (
     Bundle,
     IndexReport,
     SearchIndexError,
+    exact_tokens,
     finish,
     indexed_part,
+    keyed,
     pagefind_executable,
     remove_bundles,
 )
@@ -149,6 +151,8 @@ class StreamingIndexer:
         self.executable = executable
         self._bundles = list(bundles)
         self._bundle_of = {path: bundle for bundle in bundles for path in bundle.paths}
+        self._key = {path: key for bundle in bundles for key, path in enumerate(bundle.paths)}
+        self._tokens: dict[str, set[str]] = {}  # every page sent: its exact_tokens
         self._left = {bundle.name: len(bundle.paths) for bundle in bundles}
         self._stage: Path | None = None  # made at the first page: outside site_dir, removed at the end
         self._open: dict[str, BundleIndex] = {}
@@ -174,7 +178,8 @@ class StreamingIndexer:
                 bundle.name, self._stage / bundle.name, output, self.executable
             )
             self._all.append(index)
-        index.add(dest_uri, html)
+        self._tokens[dest_uri] = exact_tokens(html)
+        index.add(dest_uri, keyed(html, self._key[dest_uri]))
         self._added.add(dest_uri)
         self._left[bundle.name] -= 1
         if self._left[bundle.name] == 0:
@@ -213,7 +218,7 @@ class StreamingIndexer:
             raise
         self._remove_stage()
         written = {index.name for index in self._all}
-        finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written])
+        finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written], self._tokens)
         report.after_build_seconds = time.perf_counter() - start
         report.cpu_seconds += time.process_time() - own_cpu
         return report

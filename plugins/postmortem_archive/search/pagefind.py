@@ -15,10 +15,11 @@ bundles share the primary's WebAssembly; each costs a query one more word-index 
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,13 @@ DEFAULT_MAX_WORDS = 4_000_000  # ~1.6 GB for the largest Pagefind process (0.4 K
 # postmortems; below it the index takes well under a second). Costs a search one more chunk, ~30 KB.
 SPLIT_WORDS = 200_000
 FILTERS = ("severity", "status", "service", "team", "year", "pattern")
+# A sort key on every indexed page: its position in its bundle's plan, so `finish` learns which
+# number each page gets without reading the fragments back (compact takes it out again).
+KEY_SORT = "pm-key"
+# Under BUNDLE_ROOT, exact-<shard>.json: whole tokens that prefix longer ones, and the pages holding
+# each exactly, in EXACT_SHARDS files chosen by a hash of the token (search.js puts those pages first).
+EXACT_FILE = "exact-{}.json"
+EXACT_SHARDS = 64
 
 
 class SearchIndexError(RuntimeError):
@@ -157,17 +165,19 @@ def remove_bundles(site_dir: Path) -> None:
         shutil.rmtree(target)
 
 
-def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
+def finish(site_dir: Path, bundles: Sequence[Bundle], tokens: Mapping[str, Iterable[str]] | None = None) -> None:
     """Number the pages of all bundles across the site (short ids, date order in its own file) and
     write the facets' values and counts, so a search downloads no sort and no filter data it does
     not use. `bundles` hold disjoint years, newest first (as `plan_bundles` makes them); they are
-    numbered oldest first, so a new postmortem (in the newest bundle) renames no older page."""
+    numbered oldest first, so a new postmortem (in the newest bundle) renames no older page.
+    `tokens`: every indexed page (HTML path) and its `exact_tokens`, for `write_exact`."""
     if not bundles:
         return
     root = site_dir / BUNDLE_ROOT
     next_id = 0
     oldest_first: list[int] = []
     facets: dict[str, dict[str, int]] = {}
+    number_of: dict[str, int] = {}
     try:
         for bundle in reversed(bundles):
             directory = root / bundle.name
@@ -175,14 +185,78 @@ def finish(site_dir: Path, bundles: Sequence[Bundle]) -> None:
                 into = facets.setdefault(name, {})
                 for value, pages in values.items():
                     into[value] = into.get(value, 0) + pages
-            numbered, order = pagefind_files.compact(directory, next_id)
+            numbered, order, by_key = pagefind_files.compact(directory, next_id, key=KEY_SORT)
             next_id += numbered
             oldest_first += order
+            if tokens is not None:
+                indexed = [path for path in bundle.paths if path in tokens]  # in key order (`keyed`)
+                if len(indexed) != len(by_key):
+                    raise pagefind_files.FormatError(f"{directory}: {len(by_key)} pages keyed, {len(indexed)} sent")
+                number_of.update(zip(indexed, by_key, strict=True))
     except (pagefind_files.FormatError, OSError, KeyError) as exc:
         raise SearchIndexError(f"unexpected Pagefind output (this plugin needs pagefind 1.5.x): {exc}") from exc
+    if tokens is not None:
+        write_exact(root, {number_of[path]: words for path, words in tokens.items() if path in number_of})
     (root / DATE_ORDER_FILE).write_text(json.dumps(oldest_first, separators=(",", ":")), encoding="utf-8")
     facets_json = json.dumps(facets, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     (root / FACETS_FILE).write_text(facets_json, encoding="utf-8")
+
+
+def keyed(page: str, key: int) -> str:
+    """The page with its `KEY_SORT` key (a hidden, empty element at the start of the article)."""
+    mark = f'<span data-pagefind-sort="{KEY_SORT}:{key:07d}" hidden></span>'
+    at = page.find(BODY_START)
+    if at < 0:
+        return page.replace("<body>", "<body>" + mark, 1)
+    at += len(BODY_START)
+    return page[:at] + mark + page[at:]
+
+
+WORD = re.compile(r"[\w.-]+")  # a word as Pagefind splits text, with INCLUDE_CHARACTERS kept inside
+FACET_NAME = re.compile(r'data-pagefind-filter="(?:service|team)"[^>]*>([^<]+)<')
+
+
+def exact_tokens(page: str) -> set[str]:
+    """Words of an article a reader may type whole and expect first: ids (a letter and a digit,
+    or a separator inside: OPS-1000, payments-api, 2024-03-12-db) and the page's service and team
+    names; lower case, ASCII, at least 3 characters, separators at the ends dropped. Plain words and
+    numbers are left to Pagefind's ranking."""
+    names = {html.unescape(name).strip().lower() for name in FACET_NAME.findall(page)}
+    found = set()
+    for word in WORD.findall(html.unescape(TAG.sub(" ", page)).lower()):
+        word = word.strip("._-")
+        if len(word) < 3 or not word.isascii():
+            continue
+        has_letter = any("a" <= c <= "z" for c in word)
+        if word in names or (has_letter and (any(c.isdigit() for c in word) or any(c in "._-" for c in word))):
+            found.add(word)
+    return found
+
+
+def exact_shard(token: str) -> int:
+    """FNV-1a (32 bits) of the token, modulo EXACT_SHARDS: search.js computes the same."""
+    value = 0x811C9DC5
+    for byte in token.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % EXACT_SHARDS
+
+
+def write_exact(directory: Path, tokens: Mapping[int, Iterable[str]]) -> None:
+    """For each token that is a proper prefix of another (OPS-1000 of OPS-10000), the numbers of
+    the pages holding it whole, in the shard file of its hash (EXACT_FILE, only shards with any).
+    A token no other one extends needs no entry: Pagefind's prefix match finds only it."""
+    pages_of: dict[str, list[int]] = {}
+    for number, words in sorted(tokens.items()):
+        for word in words:
+            pages_of.setdefault(word, []).append(number)
+    ordered = sorted(pages_of)
+    shards: dict[int, dict[str, list[int]]] = {}
+    for word, following in itertools.pairwise(ordered):
+        if following.startswith(word):  # sorted: anything extending `word` comes right after it
+            shards.setdefault(exact_shard(word), {})[word] = pages_of[word]
+    for shard, entries in shards.items():
+        text = json.dumps(entries, separators=(",", ":"), sort_keys=True)
+        (directory / EXACT_FILE.format(shard)).write_text(text, encoding="utf-8")
 
 
 def code_files(bundles: Sequence[Bundle]) -> set[str]:

@@ -179,20 +179,24 @@ def round_words(count: int, bits: int = 6) -> int:
     return max(1, (count + step // 2) // step * step)
 
 
-def compact(bundle: Path, first_id: int, sort: str = "date") -> tuple[int, list[int]]:
+def compact(
+    bundle: Path, first_id: int, sort: str = "date", key: str | None = None
+) -> tuple[int, list[int], list[int]]:
     """Renumber the bundle's pages and word chunks, round its word counts, move the `sort` order out.
 
     Pages are numbered from `first_id` in the order Pagefind lists them, in base 36, behind a tag
     of the bundle's content: `<tag>_<number>`, so ids compress well but a changed bundle never
     reuses a name a browser may have cached, and an unchanged one keeps its names. Word chunks are renamed the same way.
-    Returns (pages numbered, the numbers of the pages that have a `sort` key, in ascending order):
-    the next bundle numbers on from there, and the caller writes the order to a file of its own.
+    Returns (pages numbered, the numbers of the pages that have a `sort` key, in ascending order,
+    the same for the `key` sort, which is removed too): the next bundle numbers on from there, and
+    the caller writes the order to a file of its own.
     The metadata gets a new content hash, and pagefind-entry.json points at it.
     """
     languages = _languages(bundle)
     numbered = 0
     order: list[int] = []
-    for key, meta in zip(list(languages), list(metas(bundle)), strict=True):
+    by_key: list[int] = []
+    for language, meta in zip(list(languages), list(metas(bundle)), strict=True):
         first = first_id + numbered
         # Pagefind names fragments by their content's hash: their list, in order, is the bundle's
         # content and page positions; with the first number, it changes whenever a name would
@@ -211,18 +215,19 @@ def compact(bundle: Path, first_id: int, sort: str = "date") -> tuple[int, list[
             chunk[2] = new
         numbered += len(meta.pages)
         order += [first + position for name, positions in meta.sorts if name == sort for position in positions]
-        meta.rest[2] = [s for s in meta.sorts if s[0] != sort]
+        by_key += [first + position for name, positions in meta.sorts if name == key for position in positions]
+        meta.rest[2] = [s for s in meta.sorts if s[0] not in (sort, key)]
         content = bytearray()
         _encode([meta.version, meta.pages, *meta.rest], content)
-        name = f"{key}_{hashlib.sha256(content).hexdigest()[:10]}"
+        name = f"{language}_{hashlib.sha256(content).hexdigest()[:10]}"
         meta.path.unlink()
         _write(bundle / f"pagefind.{name}.pf_meta", bytes(content))
-        languages[key]["hash"] = name
+        languages[language]["hash"] = name
     entry_path = bundle / "pagefind-entry.json"
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     entry["languages"] = languages
     entry_path.write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")
-    return numbered, order
+    return numbered, order, by_key
 
 
 def filter_counts(bundle: Path) -> dict[str, dict[str, int]]:

@@ -58,11 +58,12 @@
   }
 
   // Files the plugin writes beside the bundles (search.py): fetched when needed, revalidated so
-  // they always match the bundles of the same build.
+  // they always match the bundles of the same build. `optional`: a missing file reads as {}.
   var fetched = {};
-  function siteFile(name) {
+  function siteFile(name, optional) {
     if (!fetched[name]) {
       fetched[name] = fetch(new URL("pagefind/" + name, siteRoot).href, { cache: "no-cache" }).then(function (response) {
+        if (optional && response.status === 404) return {};
         if (!response.ok) throw new Error(name + ": HTTP " + response.status);
         return response.json();
       });
@@ -71,19 +72,53 @@
     return fetched[name];
   }
 
-  // Page ids are "<tag>_<number>", numbered across the site; date-order.json lists the numbers
-  // oldest first. Only a search sorted by date downloads it. Pages without a date come last.
+  // Page ids are "<tag>_<number>", numbered across the site.
+  function pageNumber(result) {
+    return parseInt(result.id.slice(result.id.lastIndexOf("_") + 1), 36);
+  }
+
+  // Pagefind matches every word as a prefix and may rank OPS-10000 above OPS-1000. The plugin
+  // lists, for each whole id that prefixes a longer one, the pages holding it exactly
+  // (pagefind/exact-<shard>.json, shard = FNV-1a of the token mod 64, as pagefind.py computes).
+  var EXACT_SHARDS = 64;
+  function exactPages(term) {
+    var token = String(term || "").trim().toLowerCase().replace(/^[._-]+|[._-]+$/g, "");
+    if (!/^[0-9a-z][0-9a-z._-]{2,}$/.test(token)) return Promise.resolve([]);
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+    return siteFile("exact-" + ((hash >>> 0) % EXACT_SHARDS) + ".json", true).then(function (map) {
+      return Object.prototype.hasOwnProperty.call(map, token) ? map[token] : [];
+    }, function () { return []; }); // without the list, Pagefind's own order
+  }
+
+  // The pages holding the whole token first, each group in Pagefind's order.
+  function exactFirst(search, numbers) {
+    if (!numbers.length) return search;
+    var exact = {};
+    numbers.forEach(function (n) { exact[n] = true; });
+    var first = [], rest = [];
+    search.results.forEach(function (r) { (exact[pageNumber(r)] ? first : rest).push(r); });
+    search.results = first.concat(rest);
+    return search;
+  }
+
+  // date-order.json lists the page numbers oldest first. Only a search sorted by date downloads
+  // it. Pages without a date come last.
   function runSearch(pf, term, options) {
     var sort = options.sort;
     var plain = { filters: options.filters };
-    if (!sort) return pf.search(term, plain);
+    if (!sort) {
+      return Promise.all([pf.search(term, plain), exactPages(term)]).then(function (both) {
+        return exactFirst(both[0], both[1]);
+      });
+    }
     return Promise.all([pf.search(term, plain), siteFile("date-order.json")]).then(function (both) {
       var search = both[0];
       var rank = {};
       both[1].forEach(function (number, i) { rank[number] = i; });
       var last = sort === "oldest" ? both[1].length : -1;
       function key(result) {
-        var number = parseInt(result.id.slice(result.id.lastIndexOf("_") + 1), 36);
+        var number = pageNumber(result);
         return number in rank ? rank[number] : last;
       }
       search.results.sort(function (a, b) { return sort === "oldest" ? key(a) - key(b) : key(b) - key(a); });
@@ -162,7 +197,7 @@
       return;
     }
     pagefind().then(function (pf) {
-      return pf.search(query);
+      return runSearch(pf, query, {});
     }).then(function (search) {
       if (mine !== serial) return null;
       return Promise.all(search.results.slice(0, HEADER_RESULTS).map(function (r) { return r.data(); }))
