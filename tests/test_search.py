@@ -360,30 +360,36 @@ def test_material_backend_keeps_lunr(site: Site) -> None:
     assert not soup.select("script[src$='search.js']")
 
 
-def test_serve_skips_indexing_unless_asked(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_serve_indexes_in_the_background_unless_turned_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """In-process, as `mkdocs serve` builds (the real server: test_search_serve.py)."""
+
     def serve_build(site: Site) -> None:
         config = load_config(str(site.write_config()), strict=True)
         config.plugins.on_startup(command="serve", dirty=False)
         try:
             build(config)
+            config.plugins["postmortems"].serve.index.wait()  # the index follows the build in a thread
         finally:
             config.plugins.on_shutdown()
 
-    site = Site(tmp_path / "skip")
+    site = Site(tmp_path / "off")
     site.add("2024/2024-01-01-a.md", postmortem())
+    site.plugin_options["search_on_serve"] = False
     (site.site / "pagefind" / "2024").mkdir(parents=True)  # a stale bundle from an earlier build
     with caplog.at_level(logging.INFO):
         serve_build(site)
-    assert "Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)" in caplog.text
+    assert "Pagefind indexing is off under mkdocs serve (search_on_serve: false)" in caplog.text
     assert not (site.site / "pagefind").exists()
-    assert site.html("").select_one("[data-pm-search]").has_attr("data-pm-unindexed")
+    box = site.html("").select_one("[data-pm-search]")
+    assert box.has_attr("data-pm-unindexed") and not box.has_attr("data-pm-pending")
 
-    asked = Site(tmp_path / "asked")
-    asked.add("2024/2024-01-01-a.md", postmortem())
-    asked.plugin_options["search_on_serve"] = True
-    serve_build(asked)
-    assert [r["url"] for r in asked.pagefind_records()] == ["/2024/2024-01-01-a/"]
-    assert not asked.html("").select_one("[data-pm-search]").has_attr("data-pm-unindexed")
+    default = Site(tmp_path / "default")
+    default.add("2024/2024-01-01-a.md", postmortem())
+    serve_build(default)
+    assert [r["url"] for r in default.pagefind_records()] == ["/2024/2024-01-01-a/"]
+    assert (default.site / "pagefind" / "ready.json").is_file()
+    box = default.html("").select_one("[data-pm-search]")
+    assert box.has_attr("data-pm-pending") and not box.has_attr("data-pm-unindexed")
 
 
 def test_header_partial_is_materials_but_for_the_search_box() -> None:

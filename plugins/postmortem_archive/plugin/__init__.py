@@ -56,6 +56,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.is_serve = command == "serve"
         self.dirty = dirty  # MkDocs converts only changed pages; search still indexes them all
 
+    def on_shutdown(self) -> None:
+        self.serve.close()
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Everything per build is made anew here: `mkdocs serve` reuses this object across rebuilds.
         try:
@@ -65,7 +68,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.redaction = Redaction(self.config.redact, config) if self.config.redact.enabled else None
         config.extra_css.append(urls.ASSET_CSS)
         config.extra_javascript.append(urls.ASSET_JS)
-        self.search = Search(self.config, self.marks, is_serve=self.is_serve, dirty=self.dirty)
+        # Under serve, the index is finished after the build (not with redaction: its leak check reads it).
+        cache, background = (self.serve.index_cache, self.serve.index) if self.is_serve else (None, None)
+        background = background if self.redaction is None else None
+        self.search = Search(
+            self.config, self.marks, is_serve=self.is_serve, dirty=self.dirty, cache=cache, background=background
+        )
         self.search.configure(config)
         self.workers = Workers(enabled=not self.is_serve, log=log)
         self.postmortems: list[Postmortem] = []
@@ -126,7 +134,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         order = [f.src_uri for f in files.documentation_pages() if f.src_uri in by_src]
         self.assembly.fragments = self.workers.render_ahead(order, self.assembly.header_and_footer)
         if self.is_serve:  # generated pages are reused while nothing they show has changed
-            what = (repr(self.settings), self.config.search, self.redaction is not None)
+            bundles = tuple(bundle.name for bundle in self.search.bundles)  # the search box lists them
+            what = (repr(self.settings), self.config.search, self.redaction is not None, bundles)
             self.serve.start_pages(made, what, files, config, self.config.redact.roster)
         return files
 

@@ -16,7 +16,7 @@ from mkdocs.structure.pages import Page
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.plugin.config import PostmortemsConfig
 from postmortem_archive.search import pagefind as search
-from postmortem_archive.search.indexer import StreamingIndexer
+from postmortem_archive.search.indexer import Background, BundleCache, IndexReport, StreamingIndexer
 from postmortem_archive.site.pages import Marks
 from postmortem_archive.site.render import page_markdown
 
@@ -28,8 +28,19 @@ ASSETS = Path(search.__file__).parent / "assets"
 class Search:
     """What search needs from each build step; `pagefind` says which backend."""
 
-    def __init__(self, options: PostmortemsConfig, marks: Marks, *, is_serve: bool, dirty: bool) -> None:
+    def __init__(
+        self,
+        options: PostmortemsConfig,
+        marks: Marks,
+        *,
+        is_serve: bool,
+        dirty: bool,
+        cache: BundleCache | None = None,
+        background: Background | None = None,
+    ) -> None:
         self.options = options
+        self.cache = cache  # under serve: bundles whose pages did not change are not indexed again
+        self.background = background  # under serve: where the index is finished, after the build
         self.marks = marks
         self.pagefind = options.search != "material"  # unset: Pagefind
         self.is_serve = is_serve
@@ -110,14 +121,15 @@ class Search:
                 candidates.append((file.dest_uri, None, 0))
         self.bundles = search.plan_bundles(candidates, self.options.search_bundle_words)
         if self.will_index:
-            self.indexer = StreamingIndexer(Path(config.site_dir), self.bundles)
+            self.indexer = StreamingIndexer(Path(config.site_dir), self.bundles, cache=self.cache)
             # Pagefind takes the language from the <html> tag (stemming); the theme's, as Material writes it.
             self.html_tag = f'<html lang="{html.escape(str(config.theme.get("language") or "en"))}">'
 
     def env_globals(self) -> dict[str, Any]:
         """What the search box's partials read (`pm_search`)."""
         bundles = [bundle.url for bundle in self.bundles]
-        return {"bundles": bundles, "page": self.page_url, "indexed": self.will_index}
+        pending = self.will_index and self.background is not None  # the box waits for pagefind/ready.json
+        return {"bundles": bundles, "page": self.page_url, "indexed": self.will_index, "pending": pending}
 
     def mark_part(self, src_uri: str, name: str, fragment: str) -> str:
         """A generated part of a page as search should see it: listings inside a hand-written
@@ -181,21 +193,31 @@ class Search:
             return set()
         if self.indexer is None:
             search.remove_bundles(site_dir)
-            log.info("search: Pagefind indexing skipped under mkdocs serve (set search_on_serve: true to index)")
+            log.info("search: Pagefind indexing is off under mkdocs serve (search_on_serve: false)")
             return set()
         indexer, self.indexer = self.indexer, None
         try:
             if self.dirty:
                 indexer.add_unchanged()
+            if self.background is not None:  # serve: the build goes on; the index follows in a thread
+                self.background.start(indexer, self._report, lambda message: log.error(f"search: {message}"))
+                return set()
             report = indexer.finish()
         except search.SearchIndexError as exc:
             raise PluginError(f"postmortems: search: {exc}") from None
-        log.info(
-            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s) alongside the build, "
-            f"CPU {report.cpu_seconds:.1f} s, {report.after_build_seconds:.1f} s after it "
-            f"(largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
-        )
+        self._report(report)
         return search.code_files(self.bundles)
+
+    def _report(self, report: IndexReport) -> None:
+        if self.cache is None:
+            when = f"alongside the build, {report.after_build_seconds:.1f} s after it"
+        else:  # serve: in the background; unchanged bundles came from the last build
+            reused, after = self.cache.reused, report.after_build_seconds
+            when = f"{reused} unchanged since the last build; {after:.1f} s after the build"
+        log.info(
+            f"search: Pagefind indexed {report.pages} pages in {report.bundles} bundle(s), {when}, "
+            f"CPU {report.cpu_seconds:.1f} s (largest process {report.peak_rss_bytes / 2**20:.0f} MB)"
+        )
 
     def abort(self) -> None:
         """A failed build: no Pagefind process outlives it."""

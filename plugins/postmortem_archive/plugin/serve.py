@@ -13,6 +13,7 @@ from mkdocs.structure.pages import Page
 
 from postmortem_archive.plugin import host
 from postmortem_archive.plugin.serve_cache import ConversionCache, PageCache, ParseCache, files_signature
+from postmortem_archive.search.indexer import Background, BundleCache
 from postmortem_archive.site import urls
 from postmortem_archive.site.fragments import FragmentCache
 
@@ -27,6 +28,8 @@ class ServeReuse:
         self.fragments = FragmentCache()
         self.conversions = ConversionCache()
         self.pages = PageCache()
+        self.index_cache = BundleCache()  # each Pagefind bundle as last indexed, by its pages
+        self.index = Background()  # the search index of the last build, finishing in a thread
         self._reset()
 
     def _reset(self) -> None:
@@ -37,9 +40,15 @@ class ServeReuse:
         self.reused_pages: dict[str, str] = {}  # src_uri -> a generated page's HTML, put back whole
 
     def start(self, config: MkDocsConfig) -> None:
+        self.index.stop()  # the last build's indexing, before MkDocs empties site_dir
         self._reset()
         if str(TEMPLATES) not in config.theme.dirs:
             config.theme.dirs.append(str(TEMPLATES))  # last: a site's own template of that name would win
+
+    def close(self) -> None:
+        """`mkdocs serve` ends: no Pagefind process or cached index outlives it."""
+        self.index.stop()
+        self.index_cache.close()
 
     def start_pages(
         self, exports: dict[str, str], options: Hashable, files: Files, config: MkDocsConfig, roster: str | None

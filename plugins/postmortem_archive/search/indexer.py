@@ -17,13 +17,15 @@ pairs, Pagefind 1.5.2), most of it in writing the index, and the build shares tw
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -66,6 +68,8 @@ class BundleIndex:
         self.executable = executable
         self.pages = 0
         self.cpu_seconds = 0.0  # user + system time of the process, once it has gone
+        self.reused = False  # under serve: its pages are the last build's, its index is the cache's
+        self.digests: dict[str, bytes] = {}  # page -> digest of what was staged
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._cwd: str | None = None
@@ -74,8 +78,23 @@ class BundleIndex:
     def add(self, dest_uri: str, html: str) -> None:
         target = self.stage / dest_uri
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(html.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+        data = html.encode("utf-8", errors="xmlcharrefreplace")  # as MkDocs writes pages
+        target.write_bytes(data)
+        self.digests[dest_uri] = hashlib.blake2b(data, digest_size=16).digest()
         self.pages += 1
+
+    def digest(self) -> bytes:
+        """What the bundle's index is made from: its pages, their paths and staged content."""
+        total = hashlib.blake2b(digest_size=16)
+        for dest_uri in sorted(self.digests):
+            total.update(dest_uri.encode("utf-8", errors="surrogateescape") + b"\0" + self.digests[dest_uri])
+        return total.digest()
+
+    def kill(self) -> None:
+        """Stop the process without waiting for it (whoever waits for it sees it end)."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
 
     def start(self) -> None:
         """Index the staged pages in the background (once)."""
@@ -143,12 +162,56 @@ class BundleIndex:
                 shutil.rmtree(directory, ignore_errors=True)
 
 
+class BundleCache:
+    """Under `mkdocs serve`: each bundle's index as Pagefind wrote it (before `finish` rewrites it),
+    with the digest of the pages it was made from, kept outside site_dir (MkDocs empties that
+    before every rebuild). A rebuild runs Pagefind only for bundles whose pages changed."""
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self._digests: dict[str, bytes] = {}
+        self.reused = 0  # bundles the last build took from here
+
+    def directory(self, name: str) -> Path:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="postmortems-serve-index-"))
+        return self.root / name
+
+    def fresh(self, name: str, digest: bytes) -> bool:
+        return self._digests.get(name) == digest and (self.directory(name) / "pagefind-entry.json").is_file()
+
+    def forget(self, name: str) -> None:
+        """Before Pagefind writes the bundle anew (and if it fails)."""
+        self._digests.pop(name, None)
+        shutil.rmtree(self.directory(name), ignore_errors=True)
+
+    def store(self, name: str, digest: bytes) -> None:
+        self._digests[name] = digest
+
+    def keep_only(self, names: set[str]) -> None:
+        for name in set(self._digests) - names:
+            self.forget(name)
+
+    def close(self) -> None:
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root, self._digests = None, {}
+
+
 class StreamingIndexer:
     """The site's bundles, each staged page by page and indexed as soon as its last page is in."""
 
-    def __init__(self, site_dir: Path, bundles: Sequence[Bundle], executable: Path | None = None) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        bundles: Sequence[Bundle],
+        executable: Path | None = None,
+        cache: BundleCache | None = None,
+    ) -> None:
         self.site_dir = site_dir
         self.executable = executable
+        self.cache = cache  # under serve: unchanged bundles are not indexed again
+        self.cancelled = False
         self._bundles = list(bundles)
         self._bundle_of = {path: bundle for bundle in bundles for path in bundle.paths}
         self._key = {path: key for bundle in bundles for key, path in enumerate(bundle.paths)}
@@ -173,7 +236,7 @@ class StreamingIndexer:
                 self._cleared = True
             if self._stage is None:
                 self._stage = Path(tempfile.mkdtemp(prefix="postmortems-search-"))
-            output = self.site_dir / bundle.url
+            output = self.site_dir / bundle.url if self.cache is None else self.cache.directory(bundle.name)
             index = self._open[bundle.name] = BundleIndex(
                 bundle.name, self._stage / bundle.name, output, self.executable
             )
@@ -183,8 +246,16 @@ class StreamingIndexer:
         self._added.add(dest_uri)
         self._left[bundle.name] -= 1
         if self._left[bundle.name] == 0:
-            index.start()
+            self._start(index)
             del self._open[bundle.name]
+
+    def _start(self, index: BundleIndex) -> None:
+        if self.cache is not None:
+            if self.cache.fresh(index.name, index.digest()):
+                index.reused = True
+                return
+            self.cache.forget(index.name)
+        index.start()
 
     def add_unchanged(self) -> int:
         """Add planned pages that were not built this time from their HTML on disk (a `--dirty`
@@ -208,7 +279,17 @@ class StreamingIndexer:
         report = IndexReport(bundles=len(self._all))
         try:
             for index in self._all:
+                if self.cancelled:
+                    raise SearchIndexError("indexing cancelled: a newer build started")
+                if index.name in self._open:  # planned pages that never came
+                    self._start(index)
+                if index.reused:
+                    report.pages += index.pages
+                    index.close()
+                    continue
                 seconds, peak = index.wait()
+                if self.cache is not None:
+                    self.cache.store(index.name, index.digest())
                 report.pages += index.pages
                 report.cpu_seconds += index.cpu_seconds
                 report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
@@ -218,14 +299,27 @@ class StreamingIndexer:
             raise
         self._remove_stage()
         written = {index.name for index in self._all}
+        if self.cache is not None:  # the index as Pagefind wrote it stays in the cache; finish rewrites a copy
+            self.cache.keep_only(written)
+            self.cache.reused = sum(index.reused for index in self._all)
+            for name in written:
+                shutil.copytree(self.cache.directory(name), self.site_dir / BUNDLE_ROOT / name)
         finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written], self._tokens)
         report.after_build_seconds = time.perf_counter() - start
         report.cpu_seconds += time.process_time() - own_cpu
         return report
 
+    def cancel(self) -> None:
+        """From another thread than the one in `finish`: stop the processes, so it ends soon."""
+        self.cancelled = True
+        for index in self._all:
+            index.kill()
+
     def abort(self) -> None:
         """A failed build: stop every Pagefind process and leave no part of an index behind."""
         for index in self._all:
+            if self.cache is not None and not index.reused:
+                self.cache.forget(index.name)
             index.close()
         if self._all:
             shutil.rmtree(self.site_dir / BUNDLE_ROOT, ignore_errors=True)
@@ -236,3 +330,54 @@ class StreamingIndexer:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self._stage)
             self._stage = None
+
+
+READY_FILE = "ready.json"  # under BUNDLE_ROOT, written last under serve: search.js waits for it
+
+
+class Background:
+    """Under `mkdocs serve`: the index of a build finished in a thread, so the build (and the
+    browser's reload) does not wait for Pagefind. A thread, not a fork: MkDocs serves from other
+    threads; Pagefind itself is a subprocess. The next build stops it first (`stop`), before
+    MkDocs empties site_dir."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._indexer: StreamingIndexer | None = None
+
+    def start(
+        self, indexer: StreamingIndexer, done: Callable[[IndexReport], None], failed: Callable[[str], None]
+    ) -> None:
+        self.stop()
+
+        def run() -> None:
+            try:
+                report = indexer.finish()
+            except SearchIndexError as exc:
+                if not indexer.cancelled:
+                    failed(str(exc))
+                return
+            except Exception as exc:
+                indexer.abort()
+                failed(f"{type(exc).__name__}: {exc}")
+                return
+            (indexer.site_dir / BUNDLE_ROOT).mkdir(parents=True, exist_ok=True)
+            (indexer.site_dir / BUNDLE_ROOT / READY_FILE).write_text("{}", encoding="utf-8")
+            done(report)
+
+        self._indexer = indexer
+        self._thread = threading.Thread(target=run, name="postmortems-search-index", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Cancel indexing still under way (its processes are killed) and wait for the thread."""
+        if self._thread is not None:
+            if self._thread.is_alive() and self._indexer is not None:
+                self._indexer.cancel()
+            self._thread.join()
+        self._thread = self._indexer = None
+
+    def wait(self) -> None:
+        """Let the indexing under way finish (tests, benchmarks)."""
+        if self._thread is not None:
+            self._thread.join()

@@ -30,16 +30,42 @@
     ["service", "Service"], ["team", "Team"], ["pattern", "Failure pattern"]
   ];
 
+  // Under mkdocs serve the index is built after the pages: until pagefind/ready.json exists a
+  // search says so, and its results show once the index is there (no reload needed).
+  var BUILDING = "The search index is being built (mkdocs serve); results will show here when it is ready.";
+  var indexReady = !box.hasAttribute("data-pm-pending");
+  var readyNotices = [];
+  function whenReady() {
+    if (indexReady) return Promise.resolve();
+    return new Promise(function (resolve) {
+      (function poll() {
+        fetch(new URL("pagefind/ready.json", siteRoot).href, { cache: "no-store" }).then(function (response) {
+          return response.ok;
+        }, function () { return false; }).then(function (ok) {
+          if (ok) {
+            indexReady = true;
+            resolve();
+          } else {
+            readyNotices.forEach(function (show) { show(); });
+            setTimeout(poll, 1000);
+          }
+        });
+      })();
+    });
+  }
+
   var loading = null;
   function pagefind() {
     // Loaded on first use only: a page view that does not search downloads none of it.
     if (!loading) {
       if (box.hasAttribute("data-pm-unindexed")) {
-        loading = Promise.reject(notice("Search is not built under mkdocs serve (plugin option search_on_serve)."));
+        loading = Promise.reject(notice("Search is off under mkdocs serve (plugin option search_on_serve: false)."));
       } else if (!bundles.length) {
         loading = Promise.reject(notice("Nothing to search yet: no postmortem is published."));
       } else {
-        loading = import(bundles[0] + "pagefind.js").then(function (pf) {
+        loading = whenReady().then(function () {
+          return import(bundles[0] + "pagefind.js");
+        }).then(function (pf) {
           var opts = { baseUrl: siteRoot.pathname, highlightParam: "highlight", excerptLength: 24 };
           return pf.options(Object.assign({ noWorker: true }, opts)).then(function () {
             return Promise.all(bundles.slice(1).map(function (url) { return pf.mergeIndex(url, opts); }));
@@ -196,6 +222,7 @@
       list.textContent = "";
       return;
     }
+    if (!indexReady) meta.textContent = BUILDING;
     pagefind().then(function (pf) {
       return runSearch(pf, query, {});
     }).then(function (search) {
@@ -234,6 +261,9 @@
     input.blur();
   }
 
+  readyNotices.push(function () {
+    if (input.value.trim() && !list.childElementCount) meta.textContent = BUILDING;
+  });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(runHeaderSearch, 120);
@@ -399,7 +429,7 @@
         status.textContent = "Type words to search, or pick filters.";
         return Promise.resolve();
       }
-      status.textContent = "Searching…";
+      status.textContent = indexReady ? "Searching…" : BUILDING;
       return pagefind().then(function (pf) {
         return runSearch(pf, text || null, options);
       }).then(function (search) {
