@@ -212,7 +212,9 @@ def keyed(page: str, key: int) -> str:
     return page[:at] + mark + page[at:]
 
 
-WORD = re.compile(r"[\w.-]+")  # a word as Pagefind splits text, with INCLUDE_CHARACTERS kept inside
+# A word as Pagefind splits text (INCLUDE_CHARACTERS kept inside) that holds a digit or one of
+# them: the only words that can be ids (a regex over the whole text, so Python sees few words).
+ID_WORD = re.compile(r"[\w.-]*[\d._-][\w.-]*")
 FACET_NAME = re.compile(r'data-pagefind-filter="(?:service|team)"[^>]*>([^<]+)<')
 
 
@@ -220,15 +222,12 @@ def exact_tokens(page: str) -> set[str]:
     """Words of an article a reader may type whole and expect first: ids (a letter and a digit,
     or a separator inside: OPS-1000, payments-api, 2024-03-12-db) and the page's service and team
     names; lower case, ASCII, at least 3 characters, separators at the ends dropped. Plain words and
-    numbers are left to Pagefind's ranking."""
-    names = {html.unescape(name).strip().lower() for name in FACET_NAME.findall(page)}
-    found = set()
-    for word in WORD.findall(html.unescape(TAG.sub(" ", page)).lower()):
-        word = word.strip("._-")
-        if len(word) < 3 or not word.isascii():
-            continue
-        has_letter = any("a" <= c <= "z" for c in word)
-        if word in names or (has_letter and (any(c.isdigit() for c in word) or any(c in "._-" for c in word))):
+    numbers are left to Pagefind's ranking. (Entities split words, as `&amp;` is no word character.)"""
+    found = {html.unescape(name).strip().lower() for name in FACET_NAME.findall(page)}
+    found = {name for name in found if len(name) >= 3 and name.isascii()}
+    for word in ID_WORD.findall(TAG.sub(" ", page)):
+        word = word.strip("._-").lower()
+        if len(word) >= 3 and word.isascii() and re.search("[a-z]", word) and re.search(r"[\d._-]", word):
             found.add(word)
     return found
 
