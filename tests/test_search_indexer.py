@@ -143,7 +143,10 @@ def test_pagefind_runs_at_a_lower_priority_with_no_python_in_the_forked_child(
     streaming = StreamingIndexer(tmp_path, [search.Bundle("all", ("a/index.html",))])
     streaming.add("a/index.html", page("alpha"))
     assert streaming.finish().pages == 1
-    ((args, kwargs),) = started
-    assert "preexec_fn" not in kwargs
-    assert args[:3] == [shutil.which("nice"), "-n", str(indexer.INDEXER_NICENESS)]
+    # Pagefind, and beside it the scan for whole tokens (search/tokens.py), both niced.
+    ((pagefind, kwargs), (scan, scan_kwargs)) = started
+    assert "preexec_fn" not in kwargs and "preexec_fn" not in scan_kwargs
+    for args in (pagefind, scan):
+        assert args[:3] == [shutil.which("nice"), "-n", str(indexer.INDEXER_NICENESS)]
+    assert scan[4:6] == ["-m", "postmortem_archive.search.tokens"]
     assert records(tmp_path) == {"all": ["/a/"]}

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -37,7 +38,6 @@ from postmortem_archive.search.pagefind import (
     Bundle,
     IndexReport,
     SearchIndexError,
-    exact_tokens,
     finish,
     indexed_part,
     keyed,
@@ -48,14 +48,17 @@ from postmortem_archive.search.pagefind import (
 INDEXER_NICENESS = 10  # MkDocs' process goes first: it is the build's critical path
 
 
+def command_prefix() -> list[str]:
+    nice = shutil.which("nice")
+    return [nice, "-n", str(INDEXER_NICENESS)] if nice else []
+
+
 def command(executable: Path) -> list[str]:
     """Pagefind's command line, at a lower priority: its threads (it uses every core) yield to
     MkDocs' process, which would otherwise wait for a core and end later (1,000 postmortems: 4%
     less wall). Through `nice`, which execs Pagefind, rather than a preexec_fn: that runs Python
     in the forked child, which is unsafe while this process has any other thread."""
-    nice = shutil.which("nice")
-    prefix = [nice, "-n", str(INDEXER_NICENESS)] if nice else []
-    return [*prefix, str(executable), "--quiet"]
+    return [*command_prefix(), str(executable), "--quiet"]
 
 
 class BundleIndex:
@@ -70,7 +73,9 @@ class BundleIndex:
         self.cpu_seconds = 0.0  # user + system time of the process, once it has gone
         self.reused = False  # under serve: its pages are the last build's, its index is the cache's
         self.digests: dict[str, bytes] = {}  # page -> digest of what was staged
+        self.tokens: dict[str, list[str]] = {}  # page -> its exact_tokens, from the tokens process
         self._process: subprocess.Popen[bytes] | None = None
+        self._scan: subprocess.Popen[bytes] | None = None  # search/tokens.py over the same pages
         self._log: IO[bytes] | None = None
         self._cwd: str | None = None
         self._started = 0.0
@@ -91,10 +96,11 @@ class BundleIndex:
         return total.digest()
 
     def kill(self) -> None:
-        """Stop the process without waiting for it (whoever waits for it sees it end)."""
-        if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
+        """Stop the processes without waiting for them (whoever waits for them sees them end)."""
+        for process in (self._process, self._scan):
+            if process is not None and process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
 
     def start(self) -> None:
         """Index the staged pages in the background (once)."""
@@ -118,6 +124,11 @@ class BundleIndex:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        # The tokens, read from the same staged pages on the same (other) core, not in MkDocs' process.
+        scan = [sys.executable, "-m", "postmortem_archive.search.tokens", str(self.stage), "tokens.json"]
+        self._scan = subprocess.Popen(
+            command_prefix() + scan, cwd=self._cwd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self._started = time.perf_counter()
 
     def wait(self) -> tuple[float, int]:
@@ -134,6 +145,13 @@ class BundleIndex:
             self._fail("Pagefind wrote no index")
         for name in UNUSED_FILES:  # Pagefind's own UIs: ours replaces them
             (self.output / name).unlink(missing_ok=True)
+        assert self._scan is not None and self._cwd is not None
+        _, status, scanned = os.wait4(self._scan.pid, 0)
+        self._scan.returncode = code = os.waitstatus_to_exitcode(status)
+        self.cpu_seconds += scanned.ru_utime + scanned.ru_stime
+        if code != 0:
+            self._fail(f"the token scan failed (exit {code})")
+        self.tokens = json.loads(Path(self._cwd, "tokens.json").read_text(encoding="utf-8"))
         self.close()
         return seconds, peak
 
@@ -150,11 +168,11 @@ class BundleIndex:
         return self._process is not None and self._process.poll() is None
 
     def close(self) -> None:
-        """Stop the process if it still runs (a build that failed) and remove what was staged."""
-        if self.running:
-            assert self._process is not None
-            self._process.kill()
-            self._process.wait()
+        """Stop the processes if they still run (a build that failed) and remove what was staged."""
+        for process in (self._process, self._scan):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
         if self._log is not None:
             self._log.close()
         for directory in (self.stage, self._cwd):
@@ -170,6 +188,7 @@ class BundleCache:
     def __init__(self) -> None:
         self.root: Path | None = None
         self._digests: dict[str, bytes] = {}
+        self.tokens: dict[str, dict[str, list[str]]] = {}  # bundle -> its pages' exact tokens
         self.reused = 0  # bundles the last build took from here
 
     def directory(self, name: str) -> Path:
@@ -183,10 +202,12 @@ class BundleCache:
     def forget(self, name: str) -> None:
         """Before Pagefind writes the bundle anew (and if it fails)."""
         self._digests.pop(name, None)
+        self.tokens.pop(name, None)
         shutil.rmtree(self.directory(name), ignore_errors=True)
 
-    def store(self, name: str, digest: bytes) -> None:
+    def store(self, name: str, digest: bytes, tokens: dict[str, list[str]]) -> None:
         self._digests[name] = digest
+        self.tokens[name] = tokens
 
     def keep_only(self, names: set[str]) -> None:
         for name in set(self._digests) - names:
@@ -195,7 +216,7 @@ class BundleCache:
     def close(self) -> None:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
-            self.root, self._digests = None, {}
+            self.root, self._digests, self.tokens = None, {}, {}
 
 
 class StreamingIndexer:
@@ -215,7 +236,6 @@ class StreamingIndexer:
         self._bundles = list(bundles)
         self._bundle_of = {path: bundle for bundle in bundles for path in bundle.paths}
         self._key = {path: key for bundle in bundles for key, path in enumerate(bundle.paths)}
-        self._tokens: dict[str, set[str]] = {}  # every page sent: its exact_tokens
         self._left = {bundle.name: len(bundle.paths) for bundle in bundles}
         self._stage: Path | None = None  # made at the first page: outside site_dir, removed at the end
         self._open: dict[str, BundleIndex] = {}
@@ -241,7 +261,6 @@ class StreamingIndexer:
                 bundle.name, self._stage / bundle.name, output, self.executable
             )
             self._all.append(index)
-        self._tokens[dest_uri] = exact_tokens(html)
         index.add(dest_uri, keyed(html, self._key[dest_uri]))
         self._added.add(dest_uri)
         self._left[bundle.name] -= 1
@@ -253,6 +272,7 @@ class StreamingIndexer:
         if self.cache is not None:
             if self.cache.fresh(index.name, index.digest()):
                 index.reused = True
+                index.tokens = self.cache.tokens[index.name]
                 return
             self.cache.forget(index.name)
         index.start()
@@ -289,7 +309,7 @@ class StreamingIndexer:
                     continue
                 seconds, peak = index.wait()
                 if self.cache is not None:
-                    self.cache.store(index.name, index.digest())
+                    self.cache.store(index.name, index.digest(), index.tokens)
                 report.pages += index.pages
                 report.cpu_seconds += index.cpu_seconds
                 report.peak_rss_bytes = max(report.peak_rss_bytes, peak)
@@ -304,7 +324,8 @@ class StreamingIndexer:
             self.cache.reused = sum(index.reused for index in self._all)
             for name in written:
                 shutil.copytree(self.cache.directory(name), self.site_dir / BUNDLE_ROOT / name)
-        finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written], self._tokens)
+        tokens = {page: words for index in self._all for page, words in index.tokens.items()}
+        finish(self.site_dir, [bundle for bundle in self._bundles if bundle.name in written], tokens)
         report.after_build_seconds = time.perf_counter() - start
         report.cpu_seconds += time.process_time() - own_cpu
         return report
