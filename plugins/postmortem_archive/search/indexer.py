@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,11 +97,12 @@ class BundleIndex:
         return total.digest()
 
     def kill(self) -> None:
-        """Stop the processes without waiting for them (whoever waits for them sees them end)."""
+        """Stop the processes without waiting for them (whoever waits for them sees them end).
+        By os.kill: Popen.kill polls first, which would reap the child under the waiting thread."""
         for process in (self._process, self._scan):
             if process is not None and process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
-                    process.kill()
+                    os.kill(process.pid, signal.SIGKILL)
 
     def start(self) -> None:
         """Index the staged pages in the background (once)."""
@@ -378,9 +380,10 @@ class Background:
                 if not indexer.cancelled:
                     failed(str(exc))
                 return
-            except Exception as exc:
+            except Exception as exc:  # a thread's error would be lost: say it
                 indexer.abort()
-                failed(f"{type(exc).__name__}: {exc}")
+                if not indexer.cancelled:  # a newer build stopped it: nothing went wrong
+                    failed(f"{type(exc).__name__}: {exc}")
                 return
             (indexer.site_dir / BUNDLE_ROOT).mkdir(parents=True, exist_ok=True)
             (indexer.site_dir / BUNDLE_ROOT / READY_FILE).write_text("{}", encoding="utf-8")
