@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -213,16 +214,43 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_loop(variant: str, docs: Path, edits: int = 3, serve_args: tuple[str, ...] = ()) -> list[float]:
-    """Seconds from writing an edit to one postmortem until `mkdocs serve` serves the changed page
-    (`serve_args`, e.g. ("--dirty",), are added to the command)."""
+def fetch(url: str) -> tuple[int, str]:
+    """(HTTP status, body) of a GET; (0, "") when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code, ""
+    except OSError:
+        return 0, ""
+
+
+def serve_edits(
+    variant: str,
+    docs: Path,
+    edits: int = 3,
+    serve_args: tuple[str, ...] = (),
+    options: dict[str, object] | None = None,
+    wait_for: str | None = None,
+) -> list[tuple[float, float | None]]:
+    """Per edit to one postmortem under `mkdocs serve`: seconds until the changed page is served,
+    and (with `wait_for`, a site path such as "pagefind/ready.json") until that path is served
+    again. `serve_args` (e.g. ("--dirty",)) are added to the command, `options` to the plugin's."""
     with tempfile.TemporaryDirectory(prefix="pm-serve-") as tmp:
         root = Path(tmp)
         shutil.copytree(docs, root / "docs")
-        (root / "mkdocs.yml").write_text(yaml.safe_dump(config_for(variant), sort_keys=False), encoding="utf-8")
-        target = sorted((root / "docs").glob("20*/*.md"))[len(list((root / "docs").glob("20*/*.md"))) // 2]
-        url_path = target.relative_to(root / "docs").with_suffix("").as_posix() + "/"
+        config = config_for(variant)
+        if options:
+            plugins = config["plugins"]
+            assert isinstance(plugins, list) and isinstance(plugins[-1], dict), "options for our plugin only"
+            plugins[-1]["postmortems"].update(options)
+        (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        sources = sorted((root / "docs").glob("20*/*.md"))
+        target = sources[len(sources) // 2]
         port = free_port()
+        base = f"http://127.0.0.1:{port}/"
+        url = base + target.relative_to(root / "docs").with_suffix("").as_posix() + "/"
         server = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", *serve_args],
             cwd=root,
@@ -230,36 +258,46 @@ def serve_loop(variant: str, docs: Path, edits: int = 3, serve_args: tuple[str, 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        url = f"http://127.0.0.1:{port}/{url_path}"
 
-        def page() -> str:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    return response.read().decode("utf-8", "replace")
-            except OSError:
-                return ""
+        def served(path: str) -> bool:
+            return fetch(base + path)[0] == 200
 
-        times = []
+        times: list[tuple[float, float | None]] = []
         try:
             deadline = time.monotonic() + 900
-            while not page() and time.monotonic() < deadline:
+            while fetch(url)[0] != 200:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{variant}: mkdocs serve never served the page")
                 time.sleep(0.5)
+            while wait_for and not served(wait_for):
+                time.sleep(0.2)
             time.sleep(2)  # let the watcher settle after the first build
             original = target.read_text(encoding="utf-8")
             for edit in range(edits):
                 marker = f"edit-marker-{edit}-{time.time_ns()}"
                 target.write_text(original + f"\n\nAdded paragraph {marker}.\n", encoding="utf-8")
                 start = time.perf_counter()
-                while marker not in page():
+                while marker not in fetch(url)[1]:
                     if time.perf_counter() - start > 600:
                         raise SystemExit(f"{variant}: the edit never showed up under mkdocs serve")
-                    time.sleep(0.1)
-                times.append(time.perf_counter() - start)
+                    time.sleep(0.05)
+                page = time.perf_counter() - start
+                ready = None
+                if wait_for:  # MkDocs emptied site_dir before the rebuild: what is served is this build's
+                    while not served(wait_for):
+                        time.sleep(0.05)
+                    ready = time.perf_counter() - start
+                times.append((page, ready))
                 time.sleep(2)
         finally:
             server.terminate()
             server.wait(timeout=30)
     return times
+
+
+def serve_loop(variant: str, docs: Path, edits: int = 3, serve_args: tuple[str, ...] = ()) -> list[float]:
+    """Seconds from writing an edit to one postmortem until `mkdocs serve` serves the changed page."""
+    return [page for page, _ in serve_edits(variant, docs, edits, serve_args)]
 
 
 def machine() -> str:
