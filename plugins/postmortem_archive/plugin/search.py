@@ -16,7 +16,7 @@ from mkdocs.structure.pages import Page
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.plugin.config import PostmortemsConfig
 from postmortem_archive.search import pagefind as search
-from postmortem_archive.search.indexer import Background, BundleCache, IndexReport, StreamingIndexer
+from postmortem_archive.search.indexer import BundleCache, IndexReport, IndexThread, StreamingIndexer
 from postmortem_archive.site.pages import Marks
 from postmortem_archive.site.render import page_markdown
 
@@ -36,7 +36,7 @@ class Search:
         is_serve: bool,
         dirty: bool,
         cache: BundleCache | None = None,
-        background: Background | None = None,
+        background: IndexThread | None = None,
     ) -> None:
         self.options = options
         self.cache = cache  # under serve: bundles whose pages did not change are not indexed again

@@ -13,7 +13,7 @@ from mkdocs.structure.pages import Page
 
 from postmortem_archive.plugin import host
 from postmortem_archive.plugin.serve_cache import ConversionCache, PageCache, ParseCache, files_signature
-from postmortem_archive.search.indexer import Background, BundleCache
+from postmortem_archive.search.indexer import BundleCache, IndexThread
 from postmortem_archive.site import urls
 from postmortem_archive.site.fragments import FragmentCache
 
@@ -29,7 +29,7 @@ class ServeReuse:
         self.conversions = ConversionCache()
         self.pages = PageCache()
         self.index_cache = BundleCache()  # each Pagefind bundle as last indexed, by its pages
-        self.index = Background()  # the search index of the last build, finishing in a thread
+        self.index = IndexThread()  # the search index of the last build, finishing in a thread
         self._reset()
 
     def _reset(self) -> None:

@@ -358,7 +358,7 @@ class StreamingIndexer:
 READY_FILE = "ready.json"  # under BUNDLE_ROOT, written last under serve: search.js waits for it
 
 
-class Background:
+class IndexThread:
     """Under `mkdocs serve`: the index of a build finished in a thread, so the build (and the
     browser's reload) does not wait for Pagefind. A thread, not a fork: MkDocs serves from other
     threads; Pagefind itself is a subprocess. The next build stops it first (`stop`), before
