@@ -110,15 +110,9 @@ def feeds(rows: Sequence[ActionRow], site_name: str) -> list[Feed]:
     return out
 
 
-def feed_paths(rows: Iterable[ActionRow]) -> frozenset[str]:
+def feed_paths(rows: Sequence[ActionRow]) -> frozenset[str]:
     """Every feed's site path, without making any (pages use it to link only feeds that exist)."""
-    paths = {urls.CALENDAR_ALL}
-    for row in rows:
-        if row.owner:
-            paths.add(urls.calendar_feed("owner", slugify(row.owner)))
-        if row.team:
-            paths.add(urls.calendar_feed("team", slugify(row.team)))
-    return frozenset(paths)
+    return frozenset(feed.path for feed in feeds(rows, ""))
 
 
 def uid(row: ActionRow, site: FeedSite) -> str:
