@@ -45,7 +45,8 @@ def test_page_render_sets_what_a_reused_conversion_puts_back(tmp_path: Path) -> 
     # A later build: new Files, a fresh page; the record puts back what render() would have set.
     again = get_files(config)  # type: ignore[arg-type]
     fresh = Page(None, again.get_file_from_path("a.md"), config)  # type: ignore[arg-type]
-    assert host.restore_conversion(fresh, record, again) == page.content
+    assert host.restore_conversion(fresh, record, again, page.markdown or "") == page.content
+    assert fresh.markdown == page.markdown, "plugins after ours read the page's own Markdown"
     rendered = _rendered(config, again, "a.md")
     for name in host.RENDERED:
         if name not in ("content", "toc"):

@@ -48,8 +48,11 @@ def conversion_of(page: Page, content: str) -> Conversion:
     return record
 
 
-def restore_conversion(page: Page, record: Conversion, files: Files) -> str:
-    """Set on `page` what its conversion set (links keyed by this build's files); its content."""
+def restore_conversion(page: Page, record: Conversion, files: Files, markdown: str) -> str:
+    """Set on `page` what its conversion set (links keyed by this build's files) and the Markdown it
+    was made from (Markdown itself got an empty page; plugins after ours read `page.markdown`);
+    its content."""
+    page.markdown = markdown
     for name, value in record.items():
         if name == "links_to_anchors" and value is not None:
             value = {files.get_file_from_path(uri): anchors for uri, anchors in value.items()}

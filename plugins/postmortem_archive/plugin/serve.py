@@ -99,8 +99,8 @@ class ServeReuse:
         uri = page.file.src_uri
         reused = self.reused.pop(uri, None)
         if reused is not None:
-            record, page.markdown = reused  # plugins after this point see the page's own Markdown
-            return host.restore_conversion(page, record, files)
+            record, markdown = reused
+            return host.restore_conversion(page, record, files, markdown)
         markdown = self.to_record.pop(uri, None)
         if markdown is not None:
             self.conversions.put(uri, markdown, host.conversion_of(page, content))

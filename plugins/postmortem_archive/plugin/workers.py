@@ -117,8 +117,8 @@ class Workers:
         taken = self._converted.pop(page.file.src_uri, None)
         if taken is None:
             return content
-        record, page.markdown = taken
-        return host.restore_conversion(page, record, files)
+        record, markdown = taken
+        return host.restore_conversion(page, record, files, markdown)
 
     def stop_conversion(self) -> None:
         """Every page has been converted by now (on_env comes after every conversion)."""
