@@ -4,7 +4,7 @@
 
 BEFORE_REV (a commit, tag or branch) is checked out into a git worktree under benchmarks/out/;
 the other side is this checkout. Each build runs `mkdocs build` in its own process with the
-version's package first on PYTHONPATH; the two take turns (before, after, before, ...) so a
+version's package first on PYTHONPATH; the two take turns (before-after, after-before, ...) so a
 slow spell of a shared machine hits both sides of a ratio. It prints each build's wall time,
 CPU time and peak RSS (of MkDocs' process and its children), then the median of each side and
 the median and range of the after/before ratios of the builds made in the same turn.
@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         roots[side] = root
     results: dict[str, list[tuple[float, float, float]]] = {side: [] for side in sides}
     for turn in range(args.repeat + 1):  # the first turn warms the disk cache and is not counted
-        for side, plugin_dir in sides.items():
-            run = build(plugin_dir, roots[side])
+        # before-after, then after-before: whatever one build leaves behind (a warm cache, a
+        # process still exiting) falls on each side equally often
+        order = list(sides) if turn % 2 else list(reversed(sides))
+        for side in order:
+            run = build(sides[side], roots[side])
             if turn:
                 results[side].append(run)
                 print(

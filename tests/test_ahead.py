@@ -474,3 +474,74 @@ def test_exports_are_made_here_when_the_worker_hangs(tmp_path: Path, monkeypatch
         assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
     for name in ("incidents/rows.json", "action-items/rows.json"):
         assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
+
+
+# `mkdocs build` whose exports worker starts writing only when on_post_build has begun: the plugin
+# must not wait for the exports before then (MkDocs copies static files at on_env, before any page
+# is built), and they must be whole when the other plugins' on_post_build runs.
+EXPORTS_AT_THE_END = """
+import os, sys, time
+from postmortem_archive.plugin import workers
+from postmortem_archive.workers import ahead
+workers.EXPORTS_SECONDS = 30
+class AtTheEnd(ahead.Background):
+    def __init__(self, work, timeout):
+        def later():
+            deadline = time.monotonic() + 60
+            while not os.path.exists("post-build-began") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            work()
+        super().__init__(later, timeout)
+ahead.Background = AtTheEnd
+from mkdocs.__main__ import cli
+sys.argv = ["mkdocs", "build", "--strict", "--verbose"]
+cli()
+"""
+
+# Two hooks around the plugin's on_post_build (priority 100, the default is 0): the first lets the
+# worker start; the second copies what the exports hold when it runs.
+HOOK_FIRST = """
+from pathlib import Path
+from mkdocs.plugins import event_priority
+
+@event_priority(200)
+def on_post_build(config):
+    Path("post-build-began").touch()
+"""
+HOOK_SECOND = """
+import shutil
+from pathlib import Path
+from mkdocs.plugins import event_priority
+
+@event_priority(50)
+def on_post_build(config):
+    site = Path(config.site_dir)
+    for name in ("postmortems.json", "action-items.csv", "feed.xml", "calendar/all.ics"):
+        target = Path("seen-by-hook") / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site / name, target)
+"""
+
+
+def test_the_exports_worker_has_until_the_end_of_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MkDocs' process does not wait for the exports before the pages (it would wait here until
+    the worker's time limit and make them itself); they are whole before any other plugin's
+    on_post_build at a lower priority reads them, and equal to a build in one process."""
+    parallel, serial = Site(tmp_path / "parallel"), Site(tmp_path / "serial")
+    for site in (parallel, serial):
+        for path, text in synthetic_postmortems(60):
+            site.add(path, text)
+    (parallel.root / "hook_first.py").write_text(HOOK_FIRST, encoding="utf-8")
+    (parallel.root / "hook_second.py").write_text(HOOK_SECOND, encoding="utf-8")
+    parallel.extra_config["hooks"] = ["hook_first.py", "hook_second.py"]
+    parallel.write_config()
+    run = [sys.executable, "-c", EXPORTS_AT_THE_END]
+    result = subprocess.run(run, cwd=parallel.root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "the exports: made in this process" not in result.stderr, result.stderr
+    assert re.search(r"the exports: \d+ files made on a second core", result.stderr), result.stderr
+    monkeypatch.setattr(ahead, "unusable", lambda *args, **kwargs: "turned off by the test")
+    serial.build()
+    for name in ("postmortems.json", "action-items.csv", "feed.xml", "calendar/all.ics"):
+        assert filecmp.cmp(serial.site / name, parallel.site / name, shallow=False), name
+        assert filecmp.cmp(serial.site / name, parallel.root / "seen-by-hook" / name, shallow=False), name

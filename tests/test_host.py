@@ -3,6 +3,8 @@ ProperDocs, its continuation) stops doing what the serve cache depends on."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,38 @@ def test_a_plugin_collection_without_its_event_lists_is_an_error(tmp_path: Path)
     del plugins.events  # type: ignore[attr-defined]  # as if MkDocs stopped keeping them there
     with pytest.raises(host.HostChanged, match="events"):
         host.converts_alone(plugins, ours)  # type: ignore[arg-type]
+
+
+HOOK_WRITES_LATE = """
+from pathlib import Path
+from mkdocs.structure.files import File
+from postmortem_archive.plugin import host
+
+def on_files(files, config):
+    site = Path(config.site_dir)
+    files.append(host.WrittenInPlace.generated(config, "late.txt", abs_src_path=str(site / "late.txt")))
+    if Path("copy-it").exists():
+        files.append(File.generated(config, "copied.txt", abs_src_path=str(site / "copied.txt")))
+    return files
+
+def on_post_build(config):
+    (Path(config.site_dir) / "late.txt").write_text("written at the end", encoding="utf-8")
+"""
+
+
+def test_a_file_written_in_place_is_not_copied_by_mkdocs(tmp_path: Path) -> None:
+    """MkDocs copies static files (File.copy_file) right after on_env, before a worker writing
+    into site_dir is done: a WrittenInPlace file that does not exist yet is skipped, where a plain
+    generated File pointing at the same kind of path fails the build."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (tmp_path / "hooks.py").write_text(HOOK_WRITES_LATE, encoding="utf-8")
+    config = {"site_name": "Host", "docs_dir": "docs", "hooks": ["hooks.py"]}
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    build = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    ok = subprocess.run(build, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "site" / "late.txt").read_text(encoding="utf-8") == "written at the end"
+    (tmp_path / "copy-it").touch()
+    copied = subprocess.run(build, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert copied.returncode != 0 and "copied.txt" in copied.stderr, "a plain File is copied, and fails"

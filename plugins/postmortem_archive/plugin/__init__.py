@@ -167,7 +167,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if self.search.pagefind:
             env.globals["pm_search"] = self.search.env_globals()
-        self.workers.wait_exports()  # MkDocs copies files right after on_env
         self.workers.stop_ahead()
         self.workers.stop_conversion()  # every page has been converted by now
         return env
@@ -261,7 +260,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.workers.close()
         self.search.abort()
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    @event_priority(100)  # first: the other plugins' on_post_build may read the exports
+    def _post_build_first(self, *, config: MkDocsConfig) -> None:
+        self.workers.wait_exports()
+
+    def _post_build(self, *, config: MkDocsConfig) -> None:
         self.workers.close()
         site_dir = Path(config.site_dir)
         if self.redaction is not None:
@@ -269,3 +272,5 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         code = self.search.finish(site_dir)
         if self.redaction is not None:
             self.redaction.check(site_dir, code)
+
+    on_post_build = CombinedEvent(_post_build_first, _post_build)

@@ -10,7 +10,9 @@ has (`present_anchor_ids`, checked by other pages' links) and the anchors it lin
 pages (`links_to_anchors`, keyed by `File`; kept here by src_uri: a worker's File objects are
 copies, and serve's next build has new ones while the old ones point at the old build's pages).
 Whether a worker may convert at all depends on which plugins take part in conversion
-(`converts_alone`, read from `PluginCollection.events`).
+(`converts_alone`, read from `PluginCollection.events`). A file a worker writes straight into
+site_dir is a `WrittenInPlace` File: MkDocs copies static files right after on_env, through each
+File's `copy_file`, and there is nothing to copy yet.
 """
 
 from __future__ import annotations
@@ -19,13 +21,21 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import PluginCollection
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 # The events in which a page is read and converted, before our on_page_content.
 CONVERSION_EVENTS = ("pre_page", "page_read_source", "page_markdown")
 RENDERED = ("content", "toc", "_title_from_render", "present_anchor_ids", "links_to_anchors")
 Conversion = dict[str, Any]
+
+
+class WrittenInPlace(File):
+    """A generated file written into site_dir by the plugin itself (at the latest in on_post_build):
+    MkDocs' copy of it is skipped."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        return None
 
 
 class HostChanged(RuntimeError):

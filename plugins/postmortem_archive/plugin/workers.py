@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
@@ -129,15 +129,17 @@ class Workers:
         self, files: Files, config: MkDocsConfig, makers: dict[str, Callable[[], str]], add: added.Add, size: int
     ) -> dict[str, str]:
         """Add the exports; returns the contents made here. The large ones are made by a worker at
-        the lowest priority and written straight into site_dir (MkDocs cleaned it before on_files,
-        and copying a generated file onto itself is a no-op it allows): MkDocs' process never
-        holds them (measured: its peak memory 7-9% lower at 1,000 and 10,000 postmortems)."""
+        the lowest priority and written straight into site_dir (MkDocs cleaned it before on_files):
+        MkDocs' process never holds them (measured: its peak memory 7-9% lower at 1,000 and 10,000
+        postmortems). MkDocs does not copy them (host.WrittenInPlace), so the worker has until
+        on_post_build (waiting for it before MkDocs' copy, at on_env, left MkDocs' process idle
+        while the worker, niced, shared the other core with Pagefind: benchmarks/README.md)."""
         background = self._usable("the exports", size)  # size: the postmortems the exports hold
         made: dict[str, str] = {}
         for path, make in makers.items():
             if background and is_large(path):
                 added.check_free(files, path)
-                file = File.generated(config, path, abs_src_path=os.path.join(config.site_dir, path))
+                file = host.WrittenInPlace.generated(config, path, abs_src_path=os.path.join(config.site_dir, path))
                 files.append(file)
                 self._writes.append(functools.partial(_write, file.abs_dest_path, make))
             else:
@@ -155,7 +157,8 @@ class Workers:
         return made
 
     def wait_exports(self) -> None:
-        """Before MkDocs copies files (right after on_env), the exports must be in site_dir."""
+        """The exports in site_dir, whole: first thing in on_post_build, before any plugin reads
+        the site."""
         job, self._exports = self._exports, None
         if job is not None and not job.wait():
             self.log.info(f"the exports: made in this process (the worker {job.failure})")
