@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import html
 import json
 import logging
 import os
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -697,3 +699,28 @@ def test_redacted_search_finds_no_real_name(page, servers: dict[str, str]) -> No
         )
         assert page.text_content(".md-search-result__meta") == "No matching postmortems", name
     assert "/2023/2023-05-01-db-outage/" in header_search(page, "Engineer")
+
+
+def _tokens_by_definition(article: str) -> set[str]:
+    """exact_tokens' rule, written plainly: every word (a run of word characters, dots and hyphens
+    between tags), separators at its ends dropped, lower case; kept when it is ASCII, at least 3
+    characters, and holds a letter and a digit or separator."""
+    found = {html.unescape(n).strip().lower() for n in search.FACET_NAME.findall(article)}
+    found = {n for n in found if len(n) >= 3 and n.isascii()}
+    for word in re.findall(r"[\w.-]+", search.TAG.sub(" ", article)):
+        word = word.strip("._-").lower()
+        if len(word) >= 3 and word.isascii() and re.search("[a-z]", word) and re.search(r"[\d._-]", word):
+            found.add(word)
+    return found
+
+
+def test_exact_tokens_follow_their_rule_on_any_text() -> None:
+    """The fast regex finds exactly the words the rule keeps, on random text made of the
+    characters that decide it: letters (Kelvin sign, long s and dotless i among them, which
+    lowercase or case-fold to ASCII or not), digits (Arabic-Indic too), separators, entities, tags."""
+    rng = random.Random(7)
+    alphabet = ["a", "Z", "k", "0", "9", ".", "_", "-", "é", " ", "\u212a", "\u017f", "\u0131", "\u0130", "\u0661"]
+    alphabet += ["<b>", "</b>", "&amp;", "\n", "x"]
+    for _ in range(20000):
+        article = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert search.exact_tokens(article) == _tokens_by_definition(article), repr(article)

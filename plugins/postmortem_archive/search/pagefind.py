@@ -212,9 +212,12 @@ def keyed(page: str, key: int) -> str:
     return page[:at] + mark + page[at:]
 
 
-# A word as Pagefind splits text (INCLUDE_CHARACTERS kept inside) that holds a digit or one of
-# them: the only words that can be ids (a regex over the whole text, so Python sees few words).
-ID_WORD = re.compile(r"[\w.-]*[\d._-][\w.-]*")
+# A word as Pagefind splits text (INCLUDE_CHARACTERS kept inside) that can be an id: past its
+# leading separators, a letter (any case-insensitive match of one: the check after lowercasing
+# decides) and a digit or a separator with a letter or digit after it. A regex over the whole
+# text, starting only where a word starts, so Python sees few words (measured: a fifth less time
+# than the earlier "any word with a digit or separator", same tokens over 1,414 pages and a fuzz).
+ID_WORD = re.compile(r"(?<![\w.-])[._-]*+(?=[\w.-]*?(?i:[a-z]))(?=[\w.-]*?(?:\d|[._-][\w.-]*?[^\W_]))[\w.-]+")
 FACET_NAME = re.compile(r'data-pagefind-filter="(?:service|team)"[^>]*>([^<]+)<')
 
 
