@@ -212,13 +212,16 @@ def keyed(page: str, key: int) -> str:
     return page[:at] + mark + page[at:]
 
 
-# A word as Pagefind splits text (INCLUDE_CHARACTERS kept inside) that can be an id: past its
-# leading separators, a letter (any case-insensitive match of one: the check after lowercasing
-# decides) and a digit or a separator with a letter or digit after it. A regex over the whole
-# text, starting only where a word starts, so Python sees few words (measured: a fifth less time
-# than the earlier "any word with a digit or separator", same tokens over 1,414 pages and a fuzz).
-ID_WORD = re.compile(r"(?<![\w.-])[._-]*+(?=[\w.-]*?(?i:[a-z]))(?=[\w.-]*?(?:\d|[._-][\w.-]*?[^\W_]))[\w.-]+")
+# Where a word (as Pagefind splits text, INCLUDE_CHARACTERS kept inside) can hold a token: from its
+# first digit or separator to its end, backed off to a letter or digit. Those characters are rare in
+# prose, and a regex that starts at one skips the rest of the text in C; the letters before it are
+# matched backwards in the reversed text. Measured over 995 articles: 0.28 s against 0.52 s for a
+# regex that tries every word start, with the same tokens (and a fuzz against the rule in tests).
+ID_TAIL = re.compile(r"[\d._-][\w.-]*(?<=[^\W_])")
+LETTERS = re.compile(r"[^\W\d_]*+")
 FACET_NAME = re.compile(r'data-pagefind-filter="(?:service|team)"[^>]*>([^<]+)<')
+HAS_LETTER = re.compile("[a-z]")
+HAS_SEPARATOR_OR_DIGIT = re.compile(r"[\d._-]")
 
 
 def exact_tokens(page: str) -> set[str]:
@@ -228,9 +231,13 @@ def exact_tokens(page: str) -> set[str]:
     numbers are left to Pagefind's ranking. (Entities split words, as `&amp;` is no word character.)"""
     found = {html.unescape(name).strip().lower() for name in FACET_NAME.findall(page)}
     found = {name for name in found if len(name) >= 3 and name.isascii()}
-    for word in ID_WORD.findall(TAG.sub(" ", page)):
+    text = TAG.sub(" ", page)
+    backwards, end = text[::-1], len(text)
+    for tail in ID_TAIL.finditer(text):
+        at = end - tail.start()  # where the letters before the tail begin, in `backwards`
+        word = text[tail.start() - (LETTERS.match(backwards, at).end() - at) : tail.end()]
         word = word.strip("._-").lower()
-        if len(word) >= 3 and word.isascii() and re.search("[a-z]", word) and re.search(r"[\d._-]", word):
+        if len(word) >= 3 and word.isascii() and HAS_LETTER.search(word) and HAS_SEPARATOR_OR_DIGIT.search(word):
             found.add(word)
     return found
 
