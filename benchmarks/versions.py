@@ -9,6 +9,10 @@ slow spell of a shared machine hits both sides of a ratio. It prints each build'
 CPU time and peak RSS (of MkDocs' process and its children), then the median of each side and
 the median and range of the after/before ratios of the builds made in the same turn.
 
+`--before-env KEY=VALUE` (repeatable) sets an environment variable for the "before" side only:
+with BEFORE_REV `HEAD` it measures one switch of this code on and off (`--before-env TMPDIR=/tmp`
+stages Pagefind's pages on disk rather than in memory).
+
 `--redact` turns redaction on (names from every person field of the synthetic postmortems,
 some of them with accents and special letters: Müller, Tomás).
 """
@@ -43,9 +47,10 @@ def worktree(rev: str) -> Path:
     return path
 
 
-def build(plugins: Path, root: Path) -> tuple[float, float, float]:
+def build(plugins: Path, root: Path, extra: dict[str, str] | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MiB) of one `mkdocs build` with `plugins` first on the path."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_TODAY": TODAY, "PYTHONPATH": str(plugins)}
+    env.update(extra or {})
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=root, env=env, stdout=subprocess.DEVNULL,
@@ -67,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--redact", action="store_true")
     parser.add_argument("--search", choices=("pagefind", "material"), default="pagefind")
+    parser.add_argument("--before-env", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
+    env = {"before": dict(item.split("=", 1) for item in args.before_env), "after": {}}
     sides = {"before": worktree(args.before) / "plugins", "after": REPO / "plugins"}
     docs = OUT / f"versions-{args.count}" / "docs"
     if not docs.exists():
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         # process still exiting) falls on each side equally often
         order = list(sides) if turn % 2 else list(reversed(sides))
         for side in order:
-            run = build(sides[side], roots[side])
+            run = build(sides[side], roots[side], env[side])
             if turn:
                 results[side].append(run)
                 print(

@@ -150,3 +150,77 @@ def test_pagefind_runs_at_a_lower_priority_with_no_python_in_the_forked_child(
         assert args[:3] == [shutil.which("nice"), "-n", str(indexer.INDEXER_NICENESS)]
     assert scan[4:6] == ["-m", "postmortem_archive.search.tokens"]
     assert records(tmp_path) == {"all": ["/a/"]}
+
+
+def test_pages_are_staged_in_memory_when_it_has_twice_the_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from postmortem_archive.search.indexer import scratch_directory, staged_bytes
+
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    usage = shutil.disk_usage(memory)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
+    assert scratch_directory(500, memory) == str(memory)
+    assert scratch_directory(501, memory) is None, "never more than half of what is free"
+    assert scratch_directory(1, tmp_path / "missing") is None
+    (tmp_path / "file").write_text("not a directory")
+    assert scratch_directory(1, tmp_path / "file") is None
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert scratch_directory(1, memory) is None, "a TMPDIR the user set is kept"
+    # Twice the Markdown, and 4 KiB a page for its metadata header (a staged article is 1.5-2.5x).
+    assert staged_bytes([1000, 0]) == 2000 + 2 * 4096
+
+
+@pytest.mark.parametrize("room", [True, False])
+def test_a_build_stages_in_memory_only_with_room_and_leaves_nothing_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, room: bool
+) -> None:
+    """At exactly twice the estimate free, tmpfs; one byte less, the temporary directory."""
+    from conftest import Site, postmortem
+    from postmortem_archive.search import indexer
+
+    site = Site(tmp_path / "archive")
+    sources = [site.add("guide.md", "# Guide\n\nHow we write postmortems.\n")]
+    for day in (1, 2):
+        sources.append(site.add(f"2024/2024-01-0{day}-a.md", postmortem(title=f"PM {day}", date=f"2024-01-0{day}")))
+    needed = indexer.staged_bytes(path.stat().st_size for path in sources)  # not index.md: never indexed
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(indexer, "IN_MEMORY", memory)
+    usage = shutil.disk_usage
+    free = 2 * needed if room else 2 * needed - 1
+    monkeypatch.setattr(indexer.shutil, "disk_usage", lambda path: usage(path)._replace(free=free))
+    staged: list[Path] = []
+    add = indexer.BundleIndex.add
+
+    def spy(self: indexer.BundleIndex, dest_uri: str, html: str) -> None:
+        staged.append(self.stage / dest_uri)
+        add(self, dest_uri, html)
+
+    monkeypatch.setattr(indexer.BundleIndex, "add", spy)
+    site.build()
+    assert len(staged) == 3
+    assert all(path.is_relative_to(memory) == room for path in staged)
+    assert list(memory.iterdir()) == [], "nothing staged is left in memory"
+    urls = sorted(page["url"] for page in site.pagefind_records())
+    assert urls == ["/2024/2024-01-01-a/", "/2024/2024-01-02-a/", "/guide/"]
+
+
+def test_no_room_to_stage_is_a_clear_error_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    indexer = StreamingIndexer(tmp_path / "site", [search.Bundle("2024", ("a/index.html", "b/index.html"))])
+    indexer.add("a/index.html", page("alpha"))
+    stage = indexer._all[0].stage.parent
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    error = r"could not stage b/index.html in .*: No space left on device \(TMPDIR"
+    with pytest.raises(search.SearchIndexError, match=error):
+        indexer.add("b/index.html", page("beta"))
+    monkeypatch.undo()
+    indexer.abort()
+    assert not stage.exists()

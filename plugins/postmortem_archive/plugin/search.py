@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,27 @@ from mkdocs.structure.pages import Page
 from postmortem_archive.core.postmortem import Postmortem
 from postmortem_archive.plugin.config import PostmortemsConfig
 from postmortem_archive.search import pagefind as search
-from postmortem_archive.search.indexer import BundleCache, IndexReport, IndexThread, StreamingIndexer
+from postmortem_archive.search.indexer import (
+    BundleCache,
+    IndexReport,
+    IndexThread,
+    StreamingIndexer,
+    scratch_directory,
+    staged_bytes,
+)
 from postmortem_archive.site.pages import Marks
 from postmortem_archive.site.render import page_markdown
 
 log = get_plugin_logger(__name__)
 THEME = Path(search.__file__).parent / "theme"  # partials for the Pagefind search box (header, search)
 ASSETS = Path(search.__file__).parent / "assets"
+
+
+def source_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # a file another plugin added, with no source on disk
+        return 0
 
 
 class Search:
@@ -112,6 +127,7 @@ class Search:
         self.page_url = page.url  # search/ or search/index.html (use_directory_urls)
         # Postmortems, by year; hand-written pages (not the home page, not generated listings) with them.
         candidates: list[tuple[str, int | None, int]] = []
+        sources: list[str] = []  # their Markdown files, whose sizes tell how much staging them writes
         for file in files.documentation_pages():
             pm = by_src.get(file.src_uri)
             if pm is not None:
@@ -119,9 +135,13 @@ class Search:
             elif file.generated_by is None and file.src_uri != "index.md":
                 self.candidates.add(file.src_uri)
                 candidates.append((file.dest_uri, None, 0))
+            else:
+                continue
+            sources.append(file.abs_src_path or "")
         self.bundles = search.plan_bundles(candidates, self.options.search_bundle_words)
         if self.will_index:
-            self.indexer = StreamingIndexer(Path(config.site_dir), self.bundles, cache=self.cache)
+            scratch = scratch_directory(staged_bytes(map(source_size, sources)))
+            self.indexer = StreamingIndexer(Path(config.site_dir), self.bundles, cache=self.cache, scratch=scratch)
             # Pagefind takes the language from the <html> tag (stemming); the theme's, as Material writes it.
             self.html_tag = f'<html lang="{html.escape(str(config.theme.get("language") or "en"))}">'
 
