@@ -224,3 +224,36 @@ def test_no_room_to_stage_is_a_clear_error_and_leaves_nothing(tmp_path: Path, mo
     monkeypatch.undo()
     indexer.abort()
     assert not stage.exists()
+
+
+def test_an_interrupted_build_leaves_nothing_staged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C skips MkDocs' on_build_error; on_shutdown still removes what was staged (in memory)."""
+    from conftest import Site, postmortem
+    from postmortem_archive.search import indexer
+
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(indexer, "IN_MEMORY", memory)
+    site = Site(tmp_path / "archive")
+    for day in (1, 2, 3):
+        site.add(f"2024/2024-01-0{day}-a.md", postmortem(title=f"PM {day}", date=f"2024-01-0{day}"))
+    hooks = site.root / "interrupt.py"
+    hooks.write_text(
+        "def on_page_content(html, page, config, files):\n"
+        "    if page.file.src_uri.endswith('02-a.md'):\n"
+        "        raise KeyboardInterrupt\n"
+    )
+    site.extra_config["hooks"] = [str(hooks)]
+    staged: list[Path] = []
+    add = indexer.BundleIndex.add
+
+    def spy(self: indexer.BundleIndex, dest_uri: str, html: str) -> None:
+        add(self, dest_uri, html)
+        staged.append(self.stage / dest_uri)
+
+    monkeypatch.setattr(indexer.BundleIndex, "add", spy)
+    with pytest.raises(KeyboardInterrupt):
+        site.build()
+    assert len(staged) == 2 and all(path.is_relative_to(memory) for path in staged), "staged before the interrupt"
+    assert list(memory.iterdir()) == []

@@ -57,6 +57,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.dirty = dirty  # MkDocs converts only changed pages; search still indexes them all
 
     def on_shutdown(self) -> None:
+        # After an interrupted build too (Ctrl-C skips on_build_error): no worker, Pagefind process
+        # or staged page (in memory, under /dev/shm) outlives the command.
+        if hasattr(self, "search"):
+            self.workers.close()
+            self.search.abort()
         self.serve.close()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
