@@ -60,6 +60,15 @@ def test_two_occurrences_have_one_interval():
     assert stats.mean_interval_days == 30.0
 
 
+def test_pattern_sparklines_have_years_up_to_forty_then_decades():
+    """A sparkline is a table cell: at most SPARK_BARS (40) bars."""
+    forty = [_with(["config-change"], "a", "1985-06-01"), _with(["config-change"], "b", "2024-06-01")]
+    labels = pattern_stats((P,), forty)[0].span.labels
+    assert (len(labels), labels[0], labels[-1]) == (40, "1985", "2024")
+    forty_one = [_with(["config-change"], "a", "1984-06-01"), _with(["config-change"], "b", "2024-06-01")]
+    assert pattern_stats((P,), forty_one)[0].span.labels == ("1980s", "1990s", "2000s", "2010s", "2020s")
+
+
 def test_top_services_keeps_five_and_breaks_ties_by_name():
     pms = [
         _with(["config-change"], "a", "2024-01-01", services=["f", "e", "d", "c", "b", "a", "z"]),
